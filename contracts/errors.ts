@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+// ONE error shape for every 4xx/5xx the gateway (and every department contract) returns.
+// Codes are strings, stable, never reused (STYLE.md §5). Messages tell a person what to do next.
+
+export const FieldIssue = z
+  .object({
+    path: z.string().describe('Dotted path of the offending field, e.g. "legalRepresentative.idNumber"'),
+    message: z.string(),
+  })
+  .meta({ id: 'FieldIssue' });
+export type FieldIssue = z.infer<typeof FieldIssue>;
+
+export const ErrorBody = z
+  .object({
+    code: z.string().describe('Stable machine-readable code, see docs/errors.md'),
+    message: z.string().describe('What went wrong and what to do next'),
+    details: z.array(FieldIssue).optional(),
+  })
+  .meta({ id: 'Error' });
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+export interface ErrorDefinition {
+  readonly status: number;
+  readonly message: string;
+}
+
+/** The catalogue. Every code here is documented in docs/errors.md (a test keeps the two in step). */
+export const ERRORS = {
+  APPLICATION_INVALID: { status: 400, message: 'The application has invalid fields; correct the fields listed in details and submit again.' },
+  REQUEST_INVALID: { status: 400, message: 'The request is malformed; correct the fields listed in details.' },
+  BODY_NOT_JSON: { status: 400, message: 'The request body is not valid JSON; send a JSON document with Content-Type: application/json.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the body as application/json.' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large; applications are at most 1 MiB.' },
+  IDEMPOTENCY_KEY_INVALID: { status: 400, message: 'The Idempotency-Key header must be 8–128 characters of letters, digits, "-", "_" or ":".' },
+  IDEMPOTENCY_KEY_REUSED: { status: 409, message: 'This Idempotency-Key was already used for a different application; use a new key for a new application.' },
+  APPLICATION_NOT_FOUND: { status: 404, message: 'No application has this id; check the id returned when you submitted.' },
+  CORRECTION_NOT_EXPECTED: { status: 409, message: 'No department is waiting for a correction on this application; check its status first.' },
+  CORRECTION_INVALID: { status: 400, message: 'The corrected fields are invalid; correct the fields listed in details and send the correction again.' },
+  WITHDRAWAL_NOT_ALLOWED: { status: 409, message: 'The application can no longer be withdrawn: the business licence has been issued (or the application has ended). Contact the service centre to deregister.' },
+  STEP_UNKNOWN: { status: 404, message: 'No such step; valid steps are listed in GET /openapi.json.' },
+  STEP_NOT_RETRYABLE: { status: 409, message: 'The step is not waiting for attention; only steps in needs_attention can be retried.' },
+  CALLBACK_SIGNATURE_INVALID: { status: 401, message: 'The callback signature is missing or wrong; sign timestamp + "." + body with HMAC-SHA256 and the department secret (see docs/departments.md).' },
+  CALLBACK_STALE: { status: 401, message: 'The callback timestamp is outside the accepted clock skew; check the sender clock and send a fresh callback.' },
+  CALLBACK_REPLAYED: { status: 401, message: 'A callback with this event id was already received; send each event once with a new event id.' },
+  CALLBACK_STEP_FORBIDDEN: { status: 403, message: 'A department may act only on its own step; check the step in the URL.' },
+  CALLBACK_UNKNOWN_REQUEST: { status: 404, message: 'The callback does not match any request this gateway sent; check the applicationId and idempotencyKey.' },
+  CALENDAR_INVALID: { status: 400, message: 'The calendar document is invalid; correct the fields listed in details.' },
+  CALENDAR_YEAR_NOT_LOADED: { status: 404, message: 'No schedule is loaded for this year; deadlines in it are provisional until ops load it with PUT /v1/ops/calendar/{year}.' },
+  NOT_FOUND: { status: 404, message: 'No such route; see GET /docs for the API.' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'This method is not allowed on this route; see GET /docs.' },
+  NOT_READY: { status: 503, message: 'The gateway is starting or stopping; try again in a few seconds.' },
+  INTERNAL: { status: 500, message: 'Something went wrong on our side; it has been logged. Try again, and contact the service centre with the request id if it persists.' },
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type ErrorCode = keyof typeof ERRORS;
+export const ErrorCodeSchema = z.enum(Object.keys(ERRORS) as [ErrorCode, ...ErrorCode[]]);
+
+/** Turns zod issues into the `details` of an error body. */
+export function issuesToDetails(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): FieldIssue[] {
+  return issues.map((issue) => ({
+    path: [...prefix, ...issue.path].map(String).join('.') || '(body)',
+    message: issue.message,
+  }));
+}

@@ -1,0 +1,8 @@
+// The door of contracts/: zod schemas (and the pure checks they use). Imports nothing of ours.
+export * from './application.ts';
+export * from './department.ts';
+export * from './divisions.ts';
+export * from './errors.ts';
+export * from './identifiers.ts';
+export * from './status.ts';
+export * from './steps.ts';

@@ -1,0 +1,203 @@
+// The store contract: ONE interface, two implementations (embedded SQLite via better-sqlite3, and
+// PostgreSQL), ONE conformance suite (test/store/conformance.ts) run against both.
+//
+// Durability model (DESIGN.md "Orchestration"): an application's machine snapshot, the effects it
+// asks for (department calls, timers) and the events it publishes are written in ONE transaction
+// (transactional outbox). Executors claim due effects with leases; completing an effect and
+// recording its outcome is again one transaction, so a crash at any instant loses nothing and
+// records nothing twice.
+
+import type { ApplicationForm, ApplicationState, SlaState, StepId } from '../../contracts/index.ts';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export interface ApplicationRow {
+  id: string;
+  /** Client-supplied Idempotency-Key of the submission, if any (unique). */
+  idempotencyKey: string | null;
+  /** SHA-256 of the canonical submitted body, to tell a retry from a different application. */
+  bodyHash: string;
+  /** The current form: as submitted, with corrections applied. */
+  form: ApplicationForm;
+  /** Persisted machine snapshot (JSON), tagged with the schema version of the machine that wrote it. */
+  snapshot: Json;
+  snapshotVersion: number;
+  /** Denormalised from the snapshot for queries. */
+  state: ApplicationState;
+  submittedAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+  /** Incremented on every write; lets tests and caches see that something changed. */
+  revision: number;
+}
+
+export type EffectKind = 'department_call' | 'timer';
+
+export interface NewEffect {
+  kind: EffectKind;
+  step: StepId | null;
+  /**
+   * Names the effect within its application, e.g. "call:seal-engraving:2" or "sla:overall:breach".
+   * At most one PENDING effect per (applicationId, key): inserting a pending key that exists replaces
+   * it (due time and payload). Cancelling by key deletes the pending effect.
+   */
+  key: string;
+  payload: Json;
+  /** ISO time from which the effect may run. */
+  dueAt: string;
+}
+
+export interface Effect extends NewEffect {
+  id: string;
+  applicationId: string;
+  /** Times this effect has been attempted (incremented by release). */
+  attempts: number;
+  leaseOwner: string | null;
+  leaseUntil: string | null;
+  lastError: string | null;
+  createdAt: string;
+}
+
+export interface NewEvent {
+  type: string;
+  step: StepId | null;
+  at: string;
+  data: Json;
+}
+
+export interface EventRecord extends NewEvent {
+  /** Global, strictly increasing sequence number (SSE Last-Event-ID). */
+  seq: number;
+  applicationId: string;
+}
+
+/** One SLA clock: the overall 3-working-day promise, or one step's window. */
+export interface SlaClockRow {
+  applicationId: string;
+  /** 'overall' or a step id. */
+  clock: string;
+  /** Window length in working milliseconds (1 working day = office hours of a day). */
+  windowMs: number;
+  state: SlaState;
+  startedAt: string | null;
+  /** While running: since when (ISO); null while paused or stopped. */
+  runningSince: string | null;
+  /** Working ms consumed before runningSince (accumulates across pauses). */
+  consumedMs: number;
+  /** Why the clock is paused (e.g. the steps waiting on the applicant); running iff empty. */
+  pausedReasons: string[];
+  deadline: string | null;
+  provisional: boolean;
+  atRiskAt: string | null;
+  breachedAt: string | null;
+  finishedAt: string | null;
+  /** Working ms from start to finish (excluding pauses), once finished. */
+  durationMs: number | null;
+  /** Department handling the step (for reports); null for 'overall'. */
+  department: string | null;
+}
+
+/** Everything one application event writes, atomically. */
+export interface Transition {
+  snapshot?: Json;
+  snapshotVersion?: number;
+  state?: ApplicationState;
+  form?: ApplicationForm;
+  completedAt?: string | null;
+  newEffects?: NewEffect[];
+  /** Keys of pending effects to delete (xstate.cancel, a clock stopped…). */
+  cancelEffectKeys?: string[];
+  events?: NewEvent[];
+  /** Clock rows to insert or replace (whole rows). */
+  clocks?: SlaClockRow[];
+}
+
+export interface ApplicationContext {
+  application: ApplicationRow;
+  clocks: SlaClockRow[];
+}
+
+export interface NewApplication {
+  id: string;
+  idempotencyKey: string | null;
+  bodyHash: string;
+  form: ApplicationForm;
+  submittedAt: string;
+}
+
+export type ApplyOutcome =
+  | { applied: true; application: ApplicationRow }
+  /** Not applied: the application is unknown, the dedup key was seen, the effect was already completed, or decide() returned null. */
+  | { applied: false; reason: 'not_found' | 'duplicate' | 'effect_not_pending' | 'no_change' };
+
+export interface ApplyOptions {
+  /** Inbound-event dedup key (e.g. "callback:seal-engraving:<eventId>"): applied at most once per application. */
+  dedupKey?: string;
+  /** The effect whose outcome this is: it must still be pending (and leased by `owner` if leased); it is marked done in the same transaction. */
+  completesEffect?: { id: string; owner: string };
+}
+
+export interface ApplicationQuery {
+  state?: ApplicationState;
+  limit?: number;
+  /** Applications submitted in [from, to). */
+  submittedFrom?: string;
+  submittedTo?: string;
+}
+
+export interface ClockQuery {
+  clock?: string;
+  states?: SlaState[];
+  /** Clocks finished in [from, to) (monthly reports). */
+  finishedFrom?: string;
+  finishedTo?: string;
+  limit?: number;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Applies pending migrations under a lock; safe when several instances start at once. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+  /** Cheap liveness probe of the underlying database. */
+  ping(): Promise<void>;
+
+  /**
+   * Inserts the application with its first transition. If `idempotencyKey` is already used,
+   * writes nothing and returns the existing application with created=false (the caller compares bodyHash).
+   */
+  createApplication(app: NewApplication, first: Transition): Promise<{ created: boolean; application: ApplicationRow }>;
+  getApplication(id: string): Promise<ApplicationRow | undefined>;
+  listApplications(query: ApplicationQuery): Promise<ApplicationRow[]>;
+  countApplicationsByState(): Promise<Record<string, number>>;
+
+  /**
+   * Applies one event to one application, serialised per application (row lock): loads it and its
+   * clocks, calls the pure `decide`, writes the transition, records `dedupKey`, completes the effect.
+   */
+  apply(applicationId: string, options: ApplyOptions, decide: (current: ApplicationContext) => Transition | null): Promise<ApplyOutcome>;
+
+  /** Claims up to `limit` pending effects due at `now` whose lease is free or expired; sets lease to now+leaseMs. */
+  claimDueEffects(owner: string, now: string, leaseMs: number, limit: number): Promise<Effect[]>;
+  /** Gives a claimed effect back, to run again at `dueAt` (retry), counting an attempt and recording the error. No-op if not leased by owner. */
+  rescheduleEffect(id: string, owner: string, dueAt: string, lastError: string | null): Promise<boolean>;
+  /** Releases every lease held by owner (graceful shutdown) so other instances may take the work at once. */
+  releaseLeases(owner: string): Promise<number>;
+  /** Earliest dueAt among pending effects (lets an idle executor sleep exactly until then). */
+  nextDueAt(): Promise<string | null>;
+  listEffects(applicationId: string): Promise<Effect[]>;
+  countPendingEffects(): Promise<number>;
+
+  /** Events after `afterSeq` (exclusive), oldest first; applicationId undefined = all applications. */
+  listEvents(applicationId: string | undefined, afterSeq: number, limit: number): Promise<EventRecord[]>;
+
+  listClocks(query: ClockQuery): Promise<SlaClockRow[]>;
+
+  /** Records a callback event id for replay protection; false if already seen. */
+  rememberCallback(step: string, eventId: string, at: string): Promise<boolean>;
+
+  /** Working-day schedules loaded by ops (year → JSON document). */
+  getCalendarYear(year: number): Promise<Json | undefined>;
+  putCalendarYear(year: number, document: Json, at: string): Promise<void>;
+  listCalendarYears(): Promise<number[]>;
+}
