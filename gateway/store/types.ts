@@ -133,7 +133,11 @@ export type ApplyOutcome =
 export interface ApplyOptions {
   /** Inbound-event dedup key (e.g. "callback:seal-engraving:<eventId>"): applied at most once per application. */
   dedupKey?: string;
-  /** The effect whose outcome this is: it must still be pending (and leased by `owner` if leased); it is marked done in the same transaction. */
+  /**
+   * The effect whose outcome this is: it must still be pending (and leased by `owner` if leased); it is
+   * marked done in the same transaction, BEFORE the transition's cancelEffectKeys and newEffects are
+   * written — so a transition may schedule a new effect under the same key (a timer re-arming itself).
+   */
   completesEffect?: { id: string; owner: string };
 }
 
