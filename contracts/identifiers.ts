@@ -52,7 +52,8 @@ export type CreditCodeProblem =
 export function creditCodeProblem(code: string): CreditCodeProblem | undefined {
   if (code.length !== 18) return 'length';
   for (const ch of code) if (!CREDIT_CODE_ALPHABET.includes(ch)) return 'alphabet';
-  if (!/^[0-9A-HJ-NP-RTUW-Y]/.test(code)) return 'registration_authority';
+  // GB 32100-2015 Appendix A: 1–8 other registration authorities, 9 market regulator (工商), A 中央军委改革和编制办公室, N agriculture, Y other.
+  if (!/^[1-9ANY]/.test(code)) return 'registration_authority';
   if (!/^\d{6}$/.test(code.slice(2, 8))) return 'division_code';
   const orgCode = code.slice(8, 17);
   if (orgCodeCheckChar(orgCode.slice(0, 8)) !== orgCode[8]) return 'organisation_code_check';

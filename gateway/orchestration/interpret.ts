@@ -18,8 +18,10 @@ import { OVERALL_WINDOW_WORKING_DAYS, validateStepDefinitions, type StepDefiniti
 
 /** Events from outside the machine: SLA timers and calendar changes. */
 export type ClockEvent = { type: 'sla.check'; clock: string } | { type: 'sla.replan' };
+/** Completes an effect whose outcome changes nothing (e.g. a failed poll). */
+export type NoopEvent = { type: 'effect.discarded' };
 /** Anything the gateway may apply to an application; delayed machine events come back from timers as-is. */
-export type GatewayEvent = ApplicationEvent | ClockEvent | { type: `xstate.after.${string}` };
+export type GatewayEvent = ApplicationEvent | ClockEvent | NoopEvent | { type: `xstate.after.${string}` };
 
 type Snapshot = ReturnType<ApplicationMachine['resolveState']>;
 
@@ -152,6 +154,7 @@ export function createOrchestrator(options: OrchestratorOptions) {
 
     /** Applies one event; returns null when the event changes nothing (a duplicate, a stale answer). */
     decide(current: StoredContext, event: GatewayEvent, now: Date): Transition | null {
+      if (event.type === 'effect.discarded') return null;
       const clocks = new Map(current.clocks.map((c) => [c.clock, c]));
       if (event.type === 'sla.check' || event.type === 'sla.replan') {
         const targets = event.type === 'sla.check' ? [clocks.get(event.clock)].filter((c) => c !== undefined) : [...clocks.values()];

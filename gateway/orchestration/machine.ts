@@ -314,7 +314,13 @@ export function createApplicationMachine(definitions: readonly StepDefinition[],
       completed: {
         type: 'final',
         entry: [
-          assign({ completedAt: ({ context, event }) => timeOf(event as { type: string; at?: string }, context) }),
+          // The instant the last step finished (the done event that got here carries no time).
+          assign({
+            completedAt: ({ context }) =>
+              Object.values(context.steps)
+                .map((s) => s?.finishedAt ?? context.submittedAt)
+                .reduce((latest, t) => (t > latest ? t : latest), context.submittedAt),
+          }),
           { type: 'stopClock', params: { clock: 'overall' } },
           { type: 'publish', params: ({ context }) => ({ type: 'application.completed', step: null, data: { completedAt: context.completedAt } }) },
         ],

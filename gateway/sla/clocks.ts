@@ -13,6 +13,8 @@ import type { NewEffect, NewEvent, SlaClockRow } from '../store/types.ts';
 export interface WorkingTime {
   readonly workingDayMs: number;
   addWorkingTime(from: Date, workingMs: number): { at: Date; provisional: boolean };
+  /** The deadline N working days on, under the configured half-day rule (same as GET /v1/calendar/deadline). */
+  addWorkingDays(from: Date, days: number): { at: Date; provisional: boolean };
   workingTimeBetween(from: Date, to: Date): { ms: number; provisional: boolean };
 }
 
@@ -62,7 +64,12 @@ export function consumedAt(row: SlaClockRow, now: Date, policy: ClockPolicy): { 
 /** Recomputes deadline, at-risk instant and the next timer for a running clock from `from`. */
 function plan(row: SlaClockRow, from: Date, policy: ClockPolicy): ClockChange {
   const remaining = row.windowMs - row.consumedMs;
-  const deadline = policy.calendar.addWorkingTime(from, Math.max(0, remaining));
+  // A fresh window uses the calendar's own "N working days" rule, so the deadline an applicant sees
+  // is the one GET /v1/calendar/deadline gives; after a pause, the remaining working time is counted.
+  const deadline =
+    row.consumedMs === 0
+      ? policy.calendar.addWorkingDays(from, row.windowMs / policy.calendar.workingDayMs)
+      : policy.calendar.addWorkingTime(from, Math.max(0, remaining));
   const atRisk = policy.calendar.addWorkingTime(from, Math.max(0, Math.round(row.windowMs * policy.atRiskFraction) - row.consumedMs));
   const next: SlaClockRow = {
     ...row,

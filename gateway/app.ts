@@ -1,0 +1,74 @@
+// The app is a plugin-composed Fastify instance; the server (server.ts) is a thin shell around it
+// (STYLE.md §7). Tests build it with real dependencies and call app.inject() or listen on port 0.
+
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { GatewayDeps } from './deps.ts';
+import { installErrorHandling } from './errors.ts';
+import { applicationRoutes } from './routes/applications.ts';
+import { departmentRoutes } from './routes/departments.ts';
+import { opsRoutes } from './routes/ops.ts';
+import { systemRoutes } from './routes/system.ts';
+
+export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log,
+    bodyLimit: 1024 * 1024,
+    // Request ids for log correlation; a caller's X-Request-Id is kept.
+    requestIdHeader: 'x-request-id',
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandling(app as unknown as FastifyInstance);
+
+  // Keep the raw JSON text: department callbacks are signed over the exact bytes received.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    request.rawBody = text;
+    if (text.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: '全链通 gateway API',
+        version: '1.0.0',
+        description:
+          'One online application drives the business-licence, seal-engraving, tax-invoice, social-insurance, bank-account and postal-delivery departments. Errors always have the shape { code, message, details? }.',
+      },
+      tags: [
+        { name: 'applicant', description: 'Submit, follow, correct, withdraw (docs/applicant-api.md)' },
+        { name: 'department', description: 'Signed callbacks and data-minimised application views (docs/departments.md)' },
+        { name: 'ops', description: 'SLA, reports, retries, calendar (docs/operations.md)' },
+        { name: 'calendar', description: 'Working-day arithmetic' },
+        { name: 'system', description: 'Health, readiness, metrics' },
+      ],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(systemRoutes(deps));
+  await app.register(applicationRoutes(deps));
+  await app.register(departmentRoutes(deps));
+  await app.register(opsRoutes(deps));
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,29 @@
+// What the HTTP layer is given: built once by gateway/runtime.ts, passed to every route plugin.
+
+import type { Logger } from 'pino';
+import type { StepId } from '../contracts/index.ts';
+import type { DepartmentAdapter } from '../services/index.ts';
+import type { CalendarService } from './calendar-service.ts';
+import type { Clock } from './clock.ts';
+import type { GatewayConfig } from './config.ts';
+import type { Metrics } from './metrics.ts';
+import type { Executor } from './orchestration/executor.ts';
+import type { Orchestrator } from './orchestration/interpret.ts';
+import type { Store } from './store/types.ts';
+
+export interface GatewayDeps {
+  config: GatewayConfig;
+  store: Store;
+  orchestrator: Orchestrator;
+  executor: Executor;
+  adapters: Partial<Record<StepId, DepartmentAdapter>>;
+  calendar: CalendarService;
+  metrics: Metrics;
+  clock: Clock;
+  log: Logger;
+  /** In-process change notifications (SSE wake-ups); other instances are seen by polling. */
+  notify(applicationId: string): void;
+  subscribe(applicationId: string, listener: () => void): () => void;
+  /** False while starting or draining (GET /ready). */
+  isReady(): boolean;
+}

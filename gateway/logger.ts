@@ -1,0 +1,19 @@
+import { pino, type DestinationStream, type Logger } from 'pino';
+
+// Personal data (identity numbers, mobile numbers) never appears whole in logs (DESIGN.md). The
+// gateway logs identifiers, not forms; these redaction paths are the safety net for anything that
+// slips through — at the levels of nesting our documents have.
+const PERSONAL = ['idNumber', 'mobile'];
+export const REDACT_PATHS = PERSONAL.flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `*.*.*.${key}`, `*.*.*.*.${key}`]);
+
+export function createLogger(options: { level: string; destination?: DestinationStream }): Logger {
+  return pino(
+    {
+      level: options.level,
+      base: { service: 'quanliantong-gateway' },
+      redact: { paths: [...REDACT_PATHS, 'req.headers["x-department-signature"]'], censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    options.destination,
+  );
+}

@@ -1,0 +1,152 @@
+// Department API: signed callbacks, and the data-minimised view of an application.
+//
+// Authentication (docs/departments.md): the caller names itself in x-department-id, signs
+// `${timestamp}.${rawBody}` with its secret (HMAC-SHA256, "v1=<hex>" in x-department-signature) and
+// sends the unix timestamp in x-department-timestamp. For GET the signed body is the request path.
+// Order of checks: who (401) → fresh (401) → signature (401) → own step (403) → replay (401).
+
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  DEPARTMENT_HEADER,
+  DepartmentCallback,
+  ErrorBody,
+  SIGNATURE_HEADER,
+  StepId,
+  TIMESTAMP_HEADER,
+  issuesToDetails,
+  verifyCallbackSignature,
+  type ErrorCode,
+} from '../../contracts/index.ts';
+import type { GatewayDeps } from '../deps.ts';
+import { ApiError } from '../errors.ts';
+import type { ApplicationEvent } from '../orchestration/machine.ts';
+import type { PriorResults } from '../../services/index.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rawBody?: string;
+  }
+}
+
+const StepParams = z.object({ step: StepId });
+const AuthHeaders = z.object({
+  [DEPARTMENT_HEADER]: z.string().optional().describe('The calling department (its step id)'),
+  [TIMESTAMP_HEADER]: z.string().optional().describe('Unix time in seconds when the request was signed'),
+  [SIGNATURE_HEADER]: z.string().optional().describe('v1=<hex HMAC-SHA256 over "<timestamp>.<body>">'),
+});
+
+export const departmentRoutes =
+  (deps: GatewayDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    const { store, orchestrator, clock, metrics, config } = deps;
+    const enabled = new Set(orchestrator.steps.map((s) => s.id));
+
+    /** Verifies who is calling and that they may act on `step`; throws the right 401/403. */
+    function authenticate(request: FastifyRequest, step: StepId, signedBody: string): void {
+      const refuse = (code: ErrorCode, reason: string): never => {
+        metrics.callbacks.inc({ step, result: reason });
+        request.log.warn({ step, caller: request.headers[DEPARTMENT_HEADER], reason }, 'department request refused');
+        throw new ApiError(code);
+      };
+      const caller = request.headers[DEPARTMENT_HEADER];
+      const timestamp = request.headers[TIMESTAMP_HEADER];
+      const signature = request.headers[SIGNATURE_HEADER];
+      if (typeof caller !== 'string' || typeof timestamp !== 'string' || typeof signature !== 'string') return refuse('CALLBACK_SIGNATURE_INVALID', 'unsigned');
+      const department = config.departments[caller as StepId];
+      if (!department) return refuse('CALLBACK_SIGNATURE_INVALID', 'unknown_department');
+      const sentAt = Number(timestamp);
+      if (!/^\d{9,11}$/.test(timestamp) || Math.abs(clock.now().getTime() / 1000 - sentAt) > config.callbacks.maxSkewSeconds) {
+        return refuse('CALLBACK_STALE', 'stale');
+      }
+      if (!verifyCallbackSignature(department.secret, timestamp, signedBody, signature)) return refuse('CALLBACK_SIGNATURE_INVALID', 'forged');
+      if (caller !== step) return refuse('CALLBACK_STEP_FORBIDDEN', 'wrong_step');
+    }
+
+    function requireEnabled(step: StepId) {
+      if (!enabled.has(step)) throw new ApiError('STEP_UNKNOWN');
+    }
+
+    app.post(
+      '/v1/departments/:step/callbacks',
+      {
+        schema: {
+          tags: ['department'],
+          summary: 'A department reports the outcome of an accepted request (signed; duplicates and replays are harmless)',
+          params: StepParams,
+          headers: AuthHeaders,
+          // Validated by hand AFTER the signature check: an unauthenticated caller learns nothing.
+          body: z.unknown().describe('A DepartmentCallback document (see components)'),
+          response: { 200: z.object({ received: z.literal(true), applied: z.boolean() }), 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+        },
+      },
+      async (request) => {
+        const { step } = request.params;
+        requireEnabled(step);
+        authenticate(request, step, request.rawBody ?? '');
+        const parsed = DepartmentCallback.safeParse(request.body);
+        if (!parsed.success) throw new ApiError('REQUEST_INVALID', { details: issuesToDetails(parsed.error.issues) });
+        const callback = parsed.data;
+        const match = /^(.+):([a-z-]+):(\d+)$/.exec(callback.idempotencyKey);
+        if (!match || match[1] !== callback.applicationId || match[2] !== step) throw new ApiError('CALLBACK_UNKNOWN_REQUEST');
+        const generation = Number(match[3]);
+        const at = clock.now().toISOString();
+        let event: ApplicationEvent;
+        if (callback.outcome === 'completed') {
+          const checked = deps.adapters[step]!.parseResult(callback.result);
+          if (!checked.ok) throw new ApiError('REQUEST_INVALID', { message: 'The callback result does not match the step contract; correct the fields listed in details.', details: checked.issues.map((i) => ({ ...i, path: `result.${i.path}` })) });
+          event = { type: 'step.completed', step, generation, at, reference: callback.reference, result: checked.result as Record<string, unknown> };
+        } else if (callback.outcome === 'rejected') {
+          if (!callback.reasons?.length) throw new ApiError('REQUEST_INVALID', { details: [{ path: 'reasons', message: 'A rejection needs at least one reason' }] });
+          event = { type: 'step.rejected', step, generation, at, reference: callback.reference, reasons: callback.reasons };
+        } else {
+          event = { type: 'step.accepted', step, generation, at, reference: callback.reference, milestone: callback.milestone ?? null };
+        }
+        const outcome = await store.apply(callback.applicationId, { dedupKey: `callback:${step}:${callback.eventId}` }, (ctx) =>
+          orchestrator.decide(ctx, event, clock.now()),
+        );
+        if (!outcome.applied && outcome.reason === 'not_found') throw new ApiError('CALLBACK_UNKNOWN_REQUEST');
+        if (!outcome.applied && outcome.reason === 'duplicate') {
+          metrics.callbacks.inc({ step, result: 'replayed' });
+          request.log.warn({ step, applicationId: callback.applicationId, eventId: callback.eventId }, 'replayed callback refused');
+          throw new ApiError('CALLBACK_REPLAYED');
+        }
+        metrics.callbacks.inc({ step, result: outcome.applied ? 'applied' : 'ignored' });
+        if (outcome.applied) {
+          deps.executor.wakeUp();
+          deps.notify(callback.applicationId);
+        }
+        return { received: true as const, applied: outcome.applied };
+      },
+    );
+
+    app.get(
+      '/v1/departments/:step/applications/:id',
+      {
+        schema: {
+          tags: ['department'],
+          summary: "Exactly the application fields this department is entitled to (its step's request document); signed like a callback, over the request path",
+          params: StepParams.extend({ id: z.string().min(1).max(64) }),
+          headers: AuthHeaders,
+          response: { 200: z.record(z.string(), z.unknown()), 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody },
+        },
+      },
+      async (request) => {
+        const { step, id } = request.params;
+        requireEnabled(step);
+        authenticate(request, step, request.url.split('?')[0]!);
+        const application = await store.getApplication(id);
+        if (!application) throw new ApiError('APPLICATION_NOT_FOUND');
+        const context = orchestrator.contextOf(application.snapshot);
+        const prior = Object.fromEntries(
+          Object.entries(context.steps).filter(([, s]) => s?.phase === 'done').map(([s, c]) => [s, c!.result]),
+        ) as PriorResults;
+        try {
+          return deps.adapters[step]!.buildRequest(application.form, prior) as Record<string, unknown>;
+        } catch {
+          throw new ApiError('DEPARTMENT_DATA_NOT_READY');
+        }
+      },
+    );
+  };

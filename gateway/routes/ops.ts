@@ -1,0 +1,210 @@
+// Ops API for the city's service centre: SLA overview, the lists behind it, monthly reports,
+// retrying a stuck step, department health, and the working-day calendar.
+
+import { timingSafeEqual } from 'node:crypto';
+import { stringify } from 'csv-stringify/sync';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ApplicationState, ErrorBody, SlaState, StepId } from '../../contracts/index.ts';
+import { CalendarYearDocument } from '../calendar/index.ts';
+import type { GatewayDeps } from '../deps.ts';
+import { ApiError } from '../errors.ts';
+import { ClockSummary, MonthlyReport, SlaOverview, monthlyReport, shanghaiMonthRange, slaOverview } from '../sla/reports.ts';
+import { buildStatus } from '../status.ts';
+
+const OPEN_STATES: SlaState[] = ['on_track', 'at_risk', 'breached', 'paused'];
+const DAY_MS = 86_400_000;
+
+export const opsRoutes =
+  (deps: GatewayDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    const { store, orchestrator, clock, calendar } = deps;
+    const steps = orchestrator.steps.map((s) => s.id);
+
+    // Ops endpoints need the ops bearer token when one is configured.
+    app.addHook('onRequest', async (request) => {
+      const token = deps.config.opsToken;
+      if (!token) return;
+      const given = Buffer.from(request.headers.authorization ?? '');
+      const expected = Buffer.from(`Bearer ${token}`);
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new ApiError('OPS_UNAUTHORIZED');
+    });
+
+    const openClocks = () => store.listClocks({ states: OPEN_STATES });
+
+    app.get(
+      '/v1/ops/sla',
+      { schema: { tags: ['ops'], summary: 'Live SLA: counts by state, per-department performance (last 30 days), at-risk and breached lists', response: { 200: SlaOverview } } },
+      async () => {
+        const now = clock.now();
+        const recent = await store.listClocks({ finishedFrom: new Date(now.getTime() - 30 * DAY_MS).toISOString(), finishedTo: now.toISOString() });
+        return slaOverview(steps, await openClocks(), recent, now);
+      },
+    );
+
+    app.get(
+      '/v1/ops/applications',
+      {
+        schema: {
+          tags: ['ops'],
+          summary: 'Applications by SLA state (of one step, or of the overall promise) or by application state',
+          querystring: z.object({
+            sla: z.enum(['on_track', 'at_risk', 'breached', 'paused', 'met']).optional(),
+            step: StepId.optional(),
+            state: ApplicationState.optional(),
+            limit: z.coerce.number().int().min(1).max(500).default(100),
+          }),
+          response: {
+            200: z.object({
+              items: z.array(ClockSummary.extend({ companyName: z.string(), applicationState: ApplicationState })),
+            }),
+            400: ErrorBody,
+          },
+        },
+      },
+      async (request) => {
+        const { sla, step, state, limit } = request.query;
+        if (!sla && !state) throw new ApiError('REQUEST_INVALID', { details: [{ path: 'querystring.sla', message: 'Give sla (e.g. at_risk) or state (e.g. needs_attention)' }] });
+        if (!sla) {
+          const apps = await store.listApplications({ state: state!, limit });
+          const clocks = await Promise.all(apps.map((a) => store.listClocks({ applicationId: a.id, clock: step ?? 'overall' })));
+          return {
+            items: apps.map((a, i) => {
+              const c = clocks[i]![0];
+              return { applicationId: a.id, clock: step ?? 'overall', state: c?.state ?? 'not_started', deadline: c?.deadline ?? null, provisional: c?.provisional ?? false, breachedAt: c?.breachedAt ?? null, companyName: a.form.companyName, applicationState: a.state };
+            }),
+          };
+        }
+        const clocks = (await store.listClocks({ clock: step ?? 'overall', states: [sla], limit }))
+          .sort((a, b) => (a.deadline ?? '').localeCompare(b.deadline ?? ''));
+        const items = [];
+        for (const c of clocks) {
+          const application = await store.getApplication(c.applicationId);
+          if (!application || (state && application.state !== state)) continue;
+          items.push({ applicationId: c.applicationId, clock: c.clock, state: c.state, deadline: c.deadline, provisional: c.provisional, breachedAt: c.breachedAt, companyName: application.form.companyName, applicationState: application.state });
+        }
+        return { items };
+      },
+    );
+
+    app.post(
+      '/v1/ops/applications/:id/steps/:step/retry',
+      {
+        schema: {
+          tags: ['ops'],
+          summary: 'Send a step that needs attention to its department again (same idempotency key)',
+          params: z.object({ id: z.string().min(1).max(64), step: StepId }),
+          response: { 202: z.object({ applicationId: z.string(), step: StepId, state: z.string() }), 404: ErrorBody, 409: ErrorBody },
+        },
+      },
+      async (request, reply) => {
+        const { id, step } = request.params;
+        if (!steps.includes(step)) throw new ApiError('STEP_UNKNOWN');
+        const now = clock.now();
+        const outcome = await store.apply(id, {}, (ctx) => orchestrator.decide(ctx, { type: 'ops.retry', step, at: now.toISOString() }, now));
+        if (!outcome.applied) throw new ApiError(outcome.reason === 'not_found' ? 'APPLICATION_NOT_FOUND' : 'STEP_NOT_RETRYABLE');
+        request.log.info({ applicationId: id, step }, 'ops retried a step');
+        deps.executor.wakeUp();
+        deps.notify(id);
+        const status = buildStatus(outcome.application, await store.listClocks({ applicationId: id }), orchestrator);
+        return reply.code(202).send({ applicationId: id, step, state: status.steps.find((s) => s.step === step)!.state });
+      },
+    );
+
+    app.get(
+      '/v1/ops/reports/monthly',
+      {
+        schema: {
+          tags: ['ops'],
+          summary: 'Per-department monthly report (Asia/Shanghai month): handled, on-time %, median and p90 working hours, breaches. JSON, or CSV with Accept: text/csv',
+          querystring: z.object({
+            month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'month is YYYY-MM, e.g. 2026-11'),
+            format: z.enum(['json', 'csv']).optional().describe('Overrides the Accept header'),
+          }),
+          produces: ['application/json', 'text/csv'],
+          response: { 200: MonthlyReport, 400: ErrorBody },
+        },
+      },
+      async (request, reply) => {
+        const { month, format } = request.query;
+        const range = shanghaiMonthRange(month);
+        const finished = await store.listClocks({ finishedFrom: range.from, finishedTo: range.to });
+        const open = (await openClocks()).filter((c) => (c.startedAt ?? '') < range.to);
+        const report = monthlyReport(month, steps, finished, open, clock.now());
+        if (format === 'csv' || (format === undefined && /\btext\/csv\b/.test(request.headers.accept ?? ''))) {
+          const csv = stringify(
+            report.departments.map((d) => [month, d.step, d.department, d.handled, d.onTime, d.onTimePercent ?? '', d.medianWorkingHours ?? '', d.p90WorkingHours ?? '', d.breaches, d.open]),
+            { header: true, columns: ['month', 'step', 'department', 'handled', 'on_time', 'on_time_percent', 'median_working_hours', 'p90_working_hours', 'breaches', 'open'] },
+          );
+          return reply
+            .type('text/csv; charset=utf-8')
+            .header('content-disposition', `attachment; filename="qlt-report-${month}.csv"`)
+            .serializer((payload: unknown) => payload as string)
+            .send(csv as never);
+        }
+        return report;
+      },
+    );
+
+    app.get(
+      '/v1/ops/departments',
+      {
+        schema: {
+          tags: ['ops'],
+          summary: 'Department health: circuit breaker state per department',
+          response: { 200: z.object({ departments: z.array(z.object({ step: StepId, circuit: z.enum(['closed', 'open', 'half_open']), url: z.string() })) }) },
+        },
+      },
+      async () => ({
+        departments: steps.map((step) => ({ step, circuit: deps.adapters[step]?.breakerState() ?? 'closed', url: deps.config.departments[step]?.url ?? '' })),
+      }),
+    );
+
+    const YearParams = z.object({ year: z.coerce.number().int().min(2000).max(2100) });
+
+    app.get(
+      '/v1/ops/calendar/:year',
+      { schema: { tags: ['ops'], summary: "A year's holiday and make-up-workday schedule", params: YearParams, response: { 200: CalendarYearDocument, 404: ErrorBody } } },
+      async (request) => {
+        const document = calendar.get(request.params.year);
+        if (!document) throw new ApiError('CALENDAR_YEAR_NOT_LOADED');
+        return document;
+      },
+    );
+
+    app.put(
+      '/v1/ops/calendar/:year',
+      {
+        config: { invalidCode: 'CALENDAR_INVALID' },
+        schema: {
+          tags: ['ops'],
+          summary: "Load (or replace) a year's schedule at run time; deadlines that were provisional are recomputed",
+          params: YearParams,
+          body: CalendarYearDocument,
+          response: { 200: z.object({ year: z.number(), replaced: z.boolean(), replanned: z.number().int() }), 400: ErrorBody },
+        },
+      },
+      async (request) => {
+        const { year } = request.params;
+        if (request.body.year !== year) {
+          throw new ApiError('CALENDAR_INVALID', { details: [{ path: 'year', message: `The document is for ${request.body.year} but the URL says ${year}; make them agree` }] });
+        }
+        const { replaced } = await calendar.put(request.body, clock.now());
+        const replanned = await replanOpenClocks(deps);
+        request.log.info({ year, replaced, replanned }, 'calendar year loaded');
+        return { year, replaced, replanned };
+      },
+    );
+  };
+
+/** After a calendar change: recompute the deadlines of every application with an open clock. */
+export async function replanOpenClocks(deps: GatewayDeps): Promise<number> {
+  const open = await deps.store.listClocks({ states: OPEN_STATES });
+  const ids = [...new Set(open.map((c) => c.applicationId))];
+  const now = deps.clock.now();
+  for (const id of ids) {
+    await deps.store.apply(id, {}, (ctx) => deps.orchestrator.decide(ctx, { type: 'sla.replan' }, now));
+  }
+  deps.executor.wakeUp();
+  return ids.length;
+}

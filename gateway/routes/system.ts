@@ -1,0 +1,72 @@
+// Everyone: health, readiness, metrics, and the working-day deadline calculator.
+
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ErrorBody } from '../../contracts/index.ts';
+import type { GatewayDeps } from '../deps.ts';
+import { ApiError } from '../errors.ts';
+
+export const systemRoutes =
+  (deps: GatewayDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get('/health', { schema: { tags: ['system'], summary: 'Liveness: the process is up', response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({
+      status: 'ok' as const,
+    }));
+
+    app.get(
+      '/ready',
+      {
+        schema: {
+          tags: ['system'],
+          summary: 'Readiness: the store answers and the gateway is not draining',
+          response: { 200: z.object({ status: z.literal('ready'), store: z.string() }), 503: ErrorBody },
+        },
+      },
+      async () => {
+        if (!deps.isReady()) throw new ApiError('NOT_READY');
+        try {
+          await deps.store.ping();
+        } catch {
+          throw new ApiError('NOT_READY', { message: 'The store does not answer; try again in a few seconds.' });
+        }
+        return { status: 'ready' as const, store: deps.store.kind };
+      },
+    );
+
+    app.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus metrics (text exposition format)', produces: ['text/plain'] } }, async (_request, reply) => {
+      const { metrics, store } = deps;
+      metrics.applicationsByState.reset();
+      for (const [state, count] of Object.entries(await store.countApplicationsByState())) metrics.applicationsByState.set({ state }, count);
+      metrics.pendingEffects.set(await store.countPendingEffects());
+      for (const step of deps.orchestrator.steps) {
+        const state = deps.adapters[step.id]?.breakerState() ?? 'closed';
+        metrics.breakerState.set({ step: step.id }, state === 'open' ? 2 : state === 'half_open' ? 1 : 0);
+      }
+      return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+
+    app.get(
+      '/v1/calendar/deadline',
+      {
+        schema: {
+          tags: ['calendar'],
+          summary: 'The deadline N working days after an instant, on the working-day calendar the orchestration uses',
+          querystring: z.object({
+            from: z.iso.datetime({ offset: true }).describe('ISO 8601 instant with offset, e.g. 2026-09-30T16:00:00+08:00'),
+            workingDays: z.coerce.number().positive().max(365),
+          }),
+          response: {
+            200: z.object({ from: z.string(), workingDays: z.number(), deadline: z.string(), deadlineLocal: z.string(), provisional: z.boolean(), halfDayRule: z.string() }),
+            400: ErrorBody,
+          },
+        },
+      },
+      async (request) => {
+        const { from, workingDays } = request.query;
+        const cal = deps.calendar.calendar;
+        const result = cal.addWorkingDays(new Date(from), workingDays);
+        const local = new Date(result.at.getTime() + 8 * 3_600_000).toISOString().replace('Z', '+08:00');
+        return { from: new Date(from).toISOString(), workingDays, deadline: result.at.toISOString(), deadlineLocal: local, provisional: result.provisional, halfDayRule: cal.halfDayRule };
+      },
+    );
+  };

@@ -1,0 +1,157 @@
+// Wiring: builds the store, calendar, orchestrator, adapters, executor and app from a validated
+// configuration. server.ts (production), dev.ts (npm start) and the tests all start here.
+
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { StepId } from '../contracts/index.ts';
+import { DEPARTMENT_ADAPTERS, type DepartmentAdapter } from '../services/index.ts';
+import { buildApp } from './app.ts';
+import { createCalendarService } from './calendar-service.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { stepDefinitions, type GatewayConfig } from './config.ts';
+import type { GatewayDeps } from './deps.ts';
+import { createLogger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+import { createExecutor, type Executor } from './orchestration/executor.ts';
+import { createOrchestrator } from './orchestration/interpret.ts';
+import type { WorkingTime } from './sla/clocks.ts';
+import { createStore } from './store/index.ts';
+import type { Store } from './store/types.ts';
+
+export interface Gateway {
+  app: FastifyInstance;
+  deps: GatewayDeps;
+  store: Store;
+  executor: Executor;
+  /** Listens and starts the executor; returns the base URL. */
+  start(): Promise<string>;
+  /** Graceful: stop taking requests and work, finish or release what is claimed, close the store. */
+  close(): Promise<void>;
+}
+
+export interface GatewayOverrides {
+  clock?: Clock;
+  log?: Logger;
+  store?: Store;
+  /** Start the background executor loop (default true); tests with a fake clock call executor.drain(). */
+  runExecutor?: boolean;
+}
+
+export async function createGateway(config: GatewayConfig, overrides: GatewayOverrides = {}): Promise<Gateway> {
+  const clock = overrides.clock ?? systemClock;
+  const log = overrides.log ?? createLogger({ level: config.logLevel });
+  const owner = config.instanceId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const store = overrides.store ?? createStore({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile, now: () => clock.now() });
+  await store.migrate();
+
+  const metrics = createMetrics();
+  const calendar = createCalendarService({ store, officeHours: config.calendar.officeHours, halfDayRule: config.calendar.halfDayRule, log });
+  await calendar.refresh();
+  // The orchestrator sees the calendar through this view, so a year loaded at run time applies at once.
+  const workingTime: WorkingTime = {
+    get workingDayMs() {
+      return calendar.calendar.workingDayMs;
+    },
+    addWorkingTime: (from, ms) => calendar.calendar.addWorkingTime(from, ms),
+    addWorkingDays: (from, days) => calendar.calendar.addWorkingDays(from, days),
+    workingTimeBetween: (from, to) => calendar.calendar.workingTimeBetween(from, to),
+  };
+  const steps = stepDefinitions(config);
+  const orchestrator = createOrchestrator({
+    steps,
+    pollIntervalMs: config.orchestration.pollIntervalMs,
+    clockPolicy: { calendar: workingTime, atRiskFraction: config.sla.atRiskFraction },
+  });
+
+  const adapters: Partial<Record<StepId, DepartmentAdapter>> = {};
+  for (const { id } of steps) {
+    const department = config.departments[id]!;
+    adapters[id] = (DEPARTMENT_ADAPTERS[id] as (o: Parameters<(typeof DEPARTMENT_ADAPTERS)[StepId]>[0]) => DepartmentAdapter)({
+      baseUrl: department.url,
+      timeoutMs: department.timeoutMs,
+      log: log.child({ step: id }),
+      breaker: config.breaker,
+      observe: ({ step, operation, outcome, durationMs }) => {
+        metrics.departmentCalls.observe({ step, operation, outcome }, durationMs / 1000);
+        if (outcome === 'transient_failure' || outcome === 'permanent_failure') metrics.departmentErrors.inc({ step, kind: outcome });
+      },
+      onBreakerChange: (step, state) => {
+        metrics.breakerState.set({ step }, state === 'open' ? 2 : state === 'half_open' ? 1 : 0);
+        log.warn({ step, circuit: state }, 'department circuit breaker changed state');
+      },
+    });
+  }
+
+  const changes = new EventEmitter();
+  changes.setMaxListeners(0);
+  let baseUrl = config.publicBaseUrl ?? `http://${config.host}:${config.port}`;
+  let ready = false;
+
+  const executor = createExecutor({
+    store,
+    orchestrator,
+    adapters,
+    clock,
+    log,
+    owner,
+    publicBaseUrl: () => baseUrl,
+    leaseMs: config.orchestration.leaseMs,
+    batchSize: config.orchestration.batchSize,
+    idleWaitMs: config.orchestration.idleWaitMs,
+    maxAttempts: config.orchestration.maxAttempts,
+    retryBaseMs: config.orchestration.retryBaseMs,
+    retryMaxMs: config.orchestration.retryMaxMs,
+    onApplied: (id) => changes.emit(id),
+    onEffect: (kind, outcome) => metrics.effects.inc({ kind, outcome }),
+  });
+
+  const deps: GatewayDeps = {
+    config,
+    store,
+    orchestrator,
+    executor,
+    adapters,
+    calendar,
+    metrics,
+    clock,
+    log,
+    notify: (id) => changes.emit(id),
+    subscribe: (id, listener) => {
+      changes.on(id, listener);
+      return () => changes.off(id, listener);
+    },
+    isReady: () => ready,
+  };
+  const app = await buildApp(deps);
+  let refreshTimer: NodeJS.Timeout | undefined;
+
+  return {
+    app,
+    deps,
+    store,
+    executor,
+    async start() {
+      const address = await app.listen({ host: config.host, port: config.port });
+      if (!config.publicBaseUrl) baseUrl = address.replace('[::1]', '127.0.0.1');
+      if (overrides.runExecutor !== false) executor.start();
+      // Other instances may load a calendar year; pick it up within a minute.
+      refreshTimer = setInterval(() => {
+        calendar.refresh().catch((error: unknown) => log.error({ err: error }, 'calendar refresh failed'));
+      }, 60_000);
+      refreshTimer.unref();
+      ready = true;
+      return baseUrl;
+    },
+    async close() {
+      ready = false;
+      clearInterval(refreshTimer);
+      await app.close();
+      await executor.stop();
+      await Promise.all(Object.values(adapters).map((a) => a.close()));
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+// The status document an applicant (and ops) read: derived from the stored snapshot and SLA clocks.
+
+import { DEPARTMENT_NAMES, type ApplicationStatus, type SlaView, type StepState, type StepStatus } from '../contracts/index.ts';
+import type { StepPhase } from './orchestration/machine.ts';
+import type { Orchestrator } from './orchestration/interpret.ts';
+import { OVERALL_WINDOW_WORKING_DAYS } from './orchestration/steps.ts';
+import type { ApplicationRow, SlaClockRow } from './store/types.ts';
+
+const STEP_STATE: Record<StepPhase, StepState> = {
+  waiting: 'waiting',
+  requested: 'in_progress',
+  processing: 'in_progress',
+  needs_correction: 'needs_correction',
+  needs_attention: 'needs_attention',
+  done: 'done',
+  cancelled: 'cancelled',
+};
+
+export function slaView(clock: SlaClockRow | undefined, windowWorkingDays: number): SlaView {
+  return {
+    state: clock?.state ?? 'not_started',
+    windowWorkingDays,
+    startedAt: clock?.startedAt ?? null,
+    deadline: clock?.deadline ?? null,
+    provisional: clock?.provisional ?? false,
+  };
+}
+
+export function buildStatus(application: ApplicationRow, clocks: SlaClockRow[], orchestrator: Orchestrator, basePath = '/v1/applications'): ApplicationStatus {
+  const context = orchestrator.contextOf(application.snapshot);
+  const byClock = new Map(clocks.map((c) => [c.clock, c]));
+  const steps: StepStatus[] = orchestrator.steps.map((def) => {
+    const s = context.steps[def.id];
+    return {
+      step: def.id,
+      department: DEPARTMENT_NAMES[def.id],
+      state: s ? STEP_STATE[s.phase] : 'waiting',
+      startedAt: s?.startedAt ?? null,
+      finishedAt: s?.finishedAt ?? null,
+      attempts: s?.requests ?? 0,
+      reference: s?.reference ?? null,
+      milestone: s?.milestone ?? null,
+      result: s?.result ?? null,
+      rejection: s?.reasons ?? null,
+      problem: s?.problem ?? null,
+      sla: slaView(byClock.get(def.id), def.windowWorkingDays),
+    };
+  });
+  const self = `${basePath}/${application.id}`;
+  return {
+    id: application.id,
+    state: application.state,
+    companyName: application.form.companyName,
+    submittedAt: application.submittedAt,
+    completedAt: application.completedAt,
+    sla: slaView(byClock.get('overall'), OVERALL_WINDOW_WORKING_DAYS),
+    steps,
+    links: { self, events: `${self}/events`, corrections: `${self}/corrections`, withdrawal: `${self}/withdrawal` },
+  };
+}
