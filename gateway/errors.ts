@@ -48,8 +48,15 @@ export function installErrorHandling(app: FastifyInstance): void {
       return reply.code(error.status).headers(error.headers).send(errorBody(error.code, error.message, error.details));
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
-      const code = request.routeOptions.config.invalidCode ?? 'REQUEST_INVALID';
-      return reply.code(ERRORS[code].status).send(errorBody(code, undefined, validationDetails(error as never)));
+      const details = validationDetails(error as never);
+      const context = (error as { validationContext?: string }).validationContext ?? 'body';
+      // The route's own code describes its body; anything else (params, query, headers) is the request's.
+      const code: ErrorCode = details.some((d) => d.path.startsWith('headers.idempotency-key'))
+        ? 'IDEMPOTENCY_KEY_INVALID'
+        : context === 'body'
+          ? (request.routeOptions.config.invalidCode ?? 'REQUEST_INVALID')
+          : 'REQUEST_INVALID';
+      return reply.code(ERRORS[code].status).send(errorBody(code, undefined, details));
     }
     if (isResponseSerializationError(error)) {
       request.log.error({ err: error }, 'response does not match its contract');

@@ -72,7 +72,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     adapters[id] = (DEPARTMENT_ADAPTERS[id] as (o: Parameters<(typeof DEPARTMENT_ADAPTERS)[StepId]>[0]) => DepartmentAdapter)({
       baseUrl: department.url,
       timeoutMs: department.timeoutMs,
-      log: log.child({ step: id }),
+      log,
       breaker: config.breaker,
       observe: ({ step, operation, outcome, durationMs }) => {
         metrics.departmentCalls.observe({ step, operation, outcome }, durationMs / 1000);

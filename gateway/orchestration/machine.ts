@@ -298,8 +298,8 @@ export function createApplicationMachine(definitions: readonly StepDefinition[],
       active: {
         type: 'parallel',
         entry: [
-          { type: 'startClock', params: { clock: 'overall' } },
           { type: 'publish', params: ({ context }) => ({ type: 'application.submitted', step: null, data: { submittedAt: context.submittedAt } }) },
+          { type: 'startClock', params: { clock: 'overall' } },
         ],
         // Generated regions: the config is data, so its precise type is not known statically.
         states: regions as never,

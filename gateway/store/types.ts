@@ -150,6 +150,7 @@ export interface ApplicationQuery {
 }
 
 export interface ClockQuery {
+  applicationId?: string;
   clock?: string;
   states?: SlaState[];
   /** Clocks finished in [from, to) (monthly reports). */

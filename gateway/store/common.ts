@@ -1,0 +1,116 @@
+// Pieces both store implementations share: time normalisation, migration files, and the small
+// rules of the contract that do not depend on the database (see types.ts).
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ApplicationState } from '../../contracts/index.ts';
+import type { ApplicationRow, NewEffect, Transition } from './types.ts';
+
+/**
+ * Normalises any ISO-8601 time ("2026-01-05T09:00:00+08:00") to the fixed-width UTC form of
+ * Date#toISOString(). SQLite compares times as text, so every stored time must have this form;
+ * PostgreSQL gets the same strings so both stores return identical values.
+ */
+export function toIso(value: string | Date): string {
+  const date = typeof value === 'string' ? new Date(value) : value;
+  const ms = date.getTime();
+  if (Number.isNaN(ms)) throw new RangeError(`Not an ISO-8601 time: ${String(value)}`);
+  return date.toISOString();
+}
+
+export function toIsoOrNull(value: string | Date | null | undefined): string | null {
+  return value === null || value === undefined ? null : toIso(value);
+}
+
+export function addMs(iso: string, ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`Lease length must be a non-negative number of ms, got ${ms}`);
+  return new Date(Date.parse(toIso(iso)) + ms).toISOString();
+}
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const MIGRATION_FILE = /^(\d{4})_([a-z0-9_-]+)\.sql$/;
+
+/** Reads gateway/store/migrations/<dialect>/NNNN_name.sql in version order. */
+export function readMigrations(dialect: 'sqlite' | 'postgres'): Migration[] {
+  const dir = fileURLToPath(new URL(`./migrations/${dialect}/`, import.meta.url));
+  const migrations = readdirSync(dir)
+    .map((file) => ({ file, match: MIGRATION_FILE.exec(file) }))
+    .filter((entry): entry is { file: string; match: RegExpExecArray } => entry.match !== null)
+    .map(({ file, match }) => ({
+      version: Number(match[1]),
+      name: match[2] ?? file,
+      sql: readFileSync(`${dir}${file}`, 'utf8'),
+    }))
+    .sort((a, b) => a.version - b.version);
+  for (let i = 1; i < migrations.length; i++) {
+    if (migrations[i]?.version === migrations[i - 1]?.version) {
+      throw new Error(`Two ${dialect} migrations share version ${migrations[i]?.version}`);
+    }
+  }
+  return migrations;
+}
+
+/**
+ * New effects with their keys made unique (the last one of a key wins, as if inserted one after
+ * the other: "inserting a pending key that exists replaces it") and their due times normalised.
+ */
+export function uniqueEffects(effects: readonly NewEffect[] | undefined): NewEffect[] {
+  const byKey = new Map<string, NewEffect>();
+  for (const effect of effects ?? []) {
+    byKey.delete(effect.key);
+    byKey.set(effect.key, { ...effect, dueAt: toIso(effect.dueAt) });
+  }
+  return [...byKey.values()];
+}
+
+/** Clock rows with one row per clock (the last wins, as if upserted one after the other). */
+export function uniqueClocks<C extends { clock: string }>(clocks: readonly C[] | undefined): C[] {
+  const byClock = new Map<string, C>();
+  for (const clock of clocks ?? []) {
+    byClock.delete(clock.clock);
+    byClock.set(clock.clock, clock);
+  }
+  return [...byClock.values()];
+}
+
+/** Keys whose pending effects a transition removes: the cancelled ones and the ones it replaces. */
+export function keysToClear(transition: Transition, effects: readonly NewEffect[]): string[] {
+  return [...new Set([...(transition.cancelEffectKeys ?? []), ...effects.map((e) => e.key)])];
+}
+
+/** decide() must be synchronous and pure: a Promise here means someone passed an async function. */
+export function assertTransition(value: unknown): asserts value is Transition | null {
+  if (value instanceof Promise) {
+    throw new TypeError('Store.apply(): decide() must be synchronous (it runs inside the transaction); it returned a Promise');
+  }
+}
+
+/** The application columns a transition may change, with what to write (undefined = unchanged). */
+export function applicationChanges(transition: Transition): Partial<Pick<ApplicationRow, 'snapshot' | 'snapshotVersion' | 'state' | 'form' | 'completedAt'>> {
+  const changes: Partial<Pick<ApplicationRow, 'snapshot' | 'snapshotVersion' | 'state' | 'form' | 'completedAt'>> = {};
+  if (transition.snapshot !== undefined) changes.snapshot = transition.snapshot;
+  if (transition.snapshotVersion !== undefined) changes.snapshotVersion = transition.snapshotVersion;
+  if (transition.state !== undefined) changes.state = transition.state;
+  if (transition.form !== undefined) changes.form = transition.form;
+  if (transition.completedAt !== undefined) changes.completedAt = toIsoOrNull(transition.completedAt);
+  return changes;
+}
+
+/** Every application state with a count, zero included, so a metrics gauge never loses a series. */
+export function emptyStateCounts(): Record<string, number> {
+  return Object.fromEntries(ApplicationState.options.map((state) => [state, 0]));
+}
+
+export function assertClockOwner(applicationId: string, clock: { applicationId: string; clock: string }): void {
+  if (clock.applicationId !== applicationId) {
+    throw new Error(`Clock ${clock.clock} belongs to application ${clock.applicationId}, not to ${applicationId} whose transition wrote it`);
+  }
+}
+
+export const DEFAULT_SNAPSHOT_VERSION = 0;
+export const DEFAULT_STATE: ApplicationRow['state'] = 'in_progress';
