@@ -19,7 +19,8 @@ import { createExecutor, type Executor } from './orchestration/executor.ts';
 import { createOrchestrator } from './orchestration/interpret.ts';
 import type { WorkingTime } from './sla/clocks.ts';
 import { createStore } from './store/index.ts';
-import type { Store } from './store/types.ts';
+import type { NewEvent, Store, Transition } from './store/types.ts';
+import type { Metrics } from './metrics.ts';
 
 export interface Gateway {
   app: FastifyInstance;
@@ -44,10 +45,11 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
   const clock = overrides.clock ?? systemClock;
   const log = overrides.log ?? createLogger({ level: config.logLevel });
   const owner = config.instanceId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const store = overrides.store ?? createStore({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile, now: () => clock.now() });
-  await store.migrate();
+  const baseStore = overrides.store ?? createStore({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile, now: () => clock.now() });
+  await baseStore.migrate();
 
   const metrics = createMetrics();
+  const store = observeTransitions(baseStore, (applicationId, events) => recordSlaMetrics(events, metrics, log.child({ applicationId })));
   const calendar = createCalendarService({ store, officeHours: config.calendar.officeHours, halfDayRule: config.calendar.halfDayRule, log });
   await calendar.refresh();
   // The orchestrator sees the calendar through this view, so a year loaded at run time applies at once.
@@ -154,4 +156,53 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       await store.close();
     },
   };
+}
+
+/**
+ * Wraps a store so that every committed transition's events are reported once, after the commit
+ * (metrics and escalation logs must not count a transaction that rolled back).
+ */
+function observeTransitions(store: Store, onCommitted: (applicationId: string, events: NewEvent[]) => void): Store {
+  const observed = Object.create(store) as Store;
+  observed.apply = async (id, options, decide) => {
+    let written: Transition | null = null;
+    const outcome = await store.apply(id, options, (current) => (written = decide(current)));
+    if (outcome.applied && written) onCommitted(id, (written as Transition).events ?? []);
+    return outcome;
+  };
+  observed.createApplication = async (app, first) => {
+    const result = await store.createApplication(app, first);
+    if (result.created) onCommitted(app.id, first.events ?? []);
+    return result;
+  };
+  return observed;
+}
+
+const HOUR_MS = 3_600_000;
+
+function recordSlaMetrics(events: NewEvent[], metrics: Metrics, log: Logger): void {
+  for (const event of events) {
+    const data = (event.data ?? {}) as { clock?: string; workingMs?: number; deadline?: string };
+    const clock = data.clock ?? 'overall';
+    switch (event.type) {
+      case 'sla.started':
+        metrics.slaTransitions.inc({ clock, state: 'on_track' });
+        break;
+      case 'sla.at_risk':
+        metrics.slaTransitions.inc({ clock, state: 'at_risk' });
+        log.warn({ clock, deadline: data.deadline, step: event.step }, 'SLA at risk');
+        break;
+      case 'sla.breached':
+        metrics.slaTransitions.inc({ clock, state: 'breached' });
+        metrics.slaBreaches.inc({ clock });
+        // Escalation: ops see it in /v1/ops/sla and alerting picks up this line and the metric.
+        log.error({ clock, deadline: data.deadline, step: event.step, escalated: true }, 'SLA breached');
+        break;
+      case 'sla.met':
+      case 'sla.finished_late':
+        metrics.slaTransitions.inc({ clock, state: event.type === 'sla.met' ? 'met' : 'finished_late' });
+        if (clock !== 'overall') metrics.stepDuration.observe({ step: clock }, (data.workingMs ?? 0) / HOUR_MS);
+        break;
+    }
+  }
 }

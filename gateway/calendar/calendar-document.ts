@@ -21,16 +21,17 @@ const objectError =
     return issue.code === 'invalid_type' ? `expected an object with ${allowed}` : undefined;
   };
 
-// One message per date: a malformed date is not also reported as an impossible one.
+// One message per date: a malformed date is not also reported as an impossible one. The regex
+// stays a regex (not inside the refinement) so that the OpenAPI schema shows the pattern.
 const DateString = z
   .string({ error: 'date is required, written YYYY-MM-DD, e.g. "2026-10-01"' })
+  .regex(DATE_RE, 'date must be written YYYY-MM-DD, e.g. "2026-10-01"')
   .superRefine((s, ctx) => {
-    if (!DATE_RE.test(s)) {
-      ctx.addIssue({ code: 'custom', message: 'date must be written YYYY-MM-DD, e.g. "2026-10-01"' });
-    } else if (parseDay(s) === undefined) {
+    if (DATE_RE.test(s) && parseDay(s) === undefined) {
       ctx.addIssue({ code: 'custom', message: `${s} is not a real calendar date; check the month and day` });
     }
-  });
+  })
+  .describe('A date in Asia/Shanghai, YYYY-MM-DD');
 
 const NAME_REQUIRED = 'name is required: the holiday it belongs to, e.g. "国庆节" or "国庆节调休"';
 

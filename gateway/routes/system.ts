@@ -64,7 +64,14 @@ export const systemRoutes =
       async (request) => {
         const { from, workingDays } = request.query;
         const cal = deps.calendar.calendar;
-        const result = cal.addWorkingDays(new Date(from), workingDays);
+        let result: { at: Date; provisional: boolean };
+        try {
+          result = cal.addWorkingDays(new Date(from), workingDays);
+        } catch (error) {
+          // The calendar refuses arguments it cannot answer for (e.g. 0.3 days under the session rule).
+          if (error instanceof RangeError) throw new ApiError('REQUEST_INVALID', { details: [{ path: 'querystring.workingDays', message: error.message }] });
+          throw error;
+        }
         const local = new Date(result.at.getTime() + 8 * 3_600_000).toISOString().replace('Z', '+08:00');
         return { from: new Date(from).toISOString(), workingDays, deadline: result.at.toISOString(), deadlineLocal: local, provisional: result.provisional, halfDayRule: cal.halfDayRule };
       },
