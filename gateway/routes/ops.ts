@@ -31,7 +31,8 @@ export const opsRoutes =
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new ApiError('OPS_UNAUTHORIZED');
     });
 
-    const openClocks = () => store.listClocks({ states: OPEN_STATES });
+    /** Clocks still running or paused (a finished clock keeps its final state, e.g. breached). */
+    const openClocks = async () => (await store.listClocks({ states: OPEN_STATES })).filter((c) => c.finishedAt === null);
 
     app.get(
       '/v1/ops/sla',
@@ -200,7 +201,7 @@ export const opsRoutes =
 
 /** After a calendar change: recompute the deadlines of every application with an open clock. */
 export async function replanOpenClocks(deps: GatewayDeps): Promise<number> {
-  const open = await deps.store.listClocks({ states: OPEN_STATES });
+  const open = (await deps.store.listClocks({ states: OPEN_STATES })).filter((c) => c.finishedAt === null);
   const ids = [...new Set(open.map((c) => c.applicationId))];
   const now = deps.clock.now();
   for (const id of ids) {
