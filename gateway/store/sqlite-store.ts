@@ -308,11 +308,15 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       const changes = applicationChanges(transition);
       const sets = ['revision = revision + 1', 'updated_at = ?'];
       const params: unknown[] = [at];
-      if (changes.snapshot !== undefined) (sets.push('snapshot = ?'), params.push(JSON.stringify(changes.snapshot)));
-      if (changes.snapshotVersion !== undefined) (sets.push('snapshot_version = ?'), params.push(changes.snapshotVersion));
-      if (changes.state !== undefined) (sets.push('state = ?'), params.push(changes.state));
-      if (changes.form !== undefined) (sets.push('form = ?'), params.push(JSON.stringify(changes.form)));
-      if (changes.completedAt !== undefined) (sets.push('completed_at = ?'), params.push(changes.completedAt));
+      const set = (assignment: string, value: unknown) => {
+        sets.push(assignment);
+        params.push(value);
+      };
+      if (changes.snapshot !== undefined) set('snapshot = ?', JSON.stringify(changes.snapshot));
+      if (changes.snapshotVersion !== undefined) set('snapshot_version = ?', changes.snapshotVersion);
+      if (changes.state !== undefined) set('state = ?', changes.state);
+      if (changes.form !== undefined) set('form = ?', JSON.stringify(changes.form));
+      if (changes.completedAt !== undefined) set('completed_at = ?', changes.completedAt);
       const row = sql(`UPDATE applications SET ${sets.join(', ')} WHERE id = ? RETURNING *`).get(...params, applicationId) as ApplicationDbRow;
       return { applied: true, application: toApplication(row) };
     },
@@ -370,9 +374,13 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     async listApplications(query: ApplicationQuery) {
       const where: string[] = [];
       const params: unknown[] = [];
-      if (query.state !== undefined) (where.push('state = ?'), params.push(query.state));
-      if (query.submittedFrom !== undefined) (where.push('submitted_at >= ?'), params.push(toIso(query.submittedFrom)));
-      if (query.submittedTo !== undefined) (where.push('submitted_at < ?'), params.push(toIso(query.submittedTo)));
+      const add = (condition: string, value: unknown) => {
+        where.push(condition);
+        params.push(value);
+      };
+      if (query.state !== undefined) add('state = ?', query.state);
+      if (query.submittedFrom !== undefined) add('submitted_at >= ?', toIso(query.submittedFrom));
+      if (query.submittedTo !== undefined) add('submitted_at < ?', toIso(query.submittedTo));
       const text = `SELECT * FROM applications ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY submitted_at, id LIMIT ?`;
       return (sql(text).all(...params, query.limit ?? -1) as ApplicationDbRow[]).map(toApplication);
     },
@@ -440,11 +448,15 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     async listClocks(query: ClockQuery) {
       const where: string[] = [];
       const params: unknown[] = [];
-      if (query.applicationId !== undefined) (where.push('application_id = ?'), params.push(query.applicationId));
-      if (query.clock !== undefined) (where.push('clock = ?'), params.push(query.clock));
-      if (query.states !== undefined) (where.push('state IN (SELECT value FROM json_each(?))'), params.push(JSON.stringify(query.states)));
-      if (query.finishedFrom !== undefined) (where.push('finished_at >= ?'), params.push(toIso(query.finishedFrom)));
-      if (query.finishedTo !== undefined) (where.push('finished_at < ?'), params.push(toIso(query.finishedTo)));
+      const add = (condition: string, value: unknown) => {
+        where.push(condition);
+        params.push(value);
+      };
+      if (query.applicationId !== undefined) add('application_id = ?', query.applicationId);
+      if (query.clock !== undefined) add('clock = ?', query.clock);
+      if (query.states !== undefined) add('state IN (SELECT value FROM json_each(?))', JSON.stringify(query.states));
+      if (query.finishedFrom !== undefined) add('finished_at >= ?', toIso(query.finishedFrom));
+      if (query.finishedTo !== undefined) add('finished_at < ?', toIso(query.finishedTo));
       const text = `SELECT * FROM sla_clocks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY application_id, clock LIMIT ?`;
       return (sql(text).all(...params, query.limit ?? -1) as ClockDbRow[]).map(toClock);
     },

@@ -50,7 +50,7 @@ export interface NewEffect {
 export interface Effect extends NewEffect {
   id: string;
   applicationId: string;
-  /** Times this effect has been attempted (incremented by release). */
+  /** Times this effect has been attempted (incremented by rescheduleEffect; claiming does not count). */
   attempts: number;
   leaseOwner: string | null;
   leaseUntil: string | null;
@@ -134,7 +134,8 @@ export interface ApplyOptions {
   /** Inbound-event dedup key (e.g. "callback:seal-engraving:<eventId>"): applied at most once per application. */
   dedupKey?: string;
   /**
-   * The effect whose outcome this is: it must still be pending (and leased by `owner` if leased); it is
+   * The effect whose outcome this is: it must still be pending (and leased by `owner` if under a live lease:
+   * an expired lease no longer protects anyone, so another owner may then complete it); it is
    * marked done in the same transaction, BEFORE the transition's cancelEffectKeys and newEffects are
    * written — so a transition may schedule a new effect under the same key (a timer re-arming itself).
    */
@@ -188,8 +189,12 @@ export interface Store {
   rescheduleEffect(id: string, owner: string, dueAt: string, lastError: string | null): Promise<boolean>;
   /** Releases every lease held by owner (graceful shutdown) so other instances may take the work at once. */
   releaseLeases(owner: string): Promise<number>;
-  /** Earliest dueAt among pending effects (lets an idle executor sleep exactly until then). */
+  /**
+   * Earliest time at which a pending effect becomes claimable: its dueAt, or, while it is leased, its
+   * lease expiry (lets an idle executor sleep exactly until then without waking for leased work).
+   */
   nextDueAt(): Promise<string | null>;
+  /** The application's PENDING effects (leased or not), by due time; completed effects are not listed. */
   listEffects(applicationId: string): Promise<Effect[]>;
   countPendingEffects(): Promise<number>;
 

@@ -1,0 +1,706 @@
+// The ONE conformance suite of the store contract (gateway/store/types.ts), run against every
+// implementation (sqlite.test.ts, postgres.test.ts). A behaviour belongs here when the gateway
+// relies on it; a store that passes is interchangeable with the others.
+//
+// makeStore() gives a fresh, empty, NOT yet migrated database each time (the suite migrates);
+// openAnother(), where the implementation can share a database between instances, opens another
+// instance on the same database: another gateway process.
+
+import { randomBytes } from 'node:crypto';
+import type { TAP } from 'tap';
+import { ApplicationState } from '../../contracts/index.ts';
+import type { ApplicationForm } from '../../contracts/index.ts';
+import type { ApplicationRow, Json, NewApplication, NewEffect, NewEvent, SlaClockRow, Store, Transition } from '../../gateway/store/index.ts';
+import { makeApplicationForm } from '../fixtures/application.ts';
+
+/** A tap test (the callback argument of t.test). */
+export type Test = Parameters<Parameters<TAP['test']>[0]>[0];
+
+export interface StoreUnderTest {
+  store: Store;
+  /** Closes the store (if still open) and removes the database. */
+  cleanup(): Promise<void>;
+  /** Another, unmigrated instance on the same database; the test closes it. */
+  openAnother?: () => Promise<Store>;
+}
+
+export type MakeStore = () => Promise<StoreUnderTest>;
+
+// ── fixtures ─────────────────────────────────────────────────────────────────────────────────
+
+const uid = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
+
+/** Times in the past of any wall clock that runs these tests, so leases taken "then" have expired. */
+const T0 = Date.parse('2021-03-01T01:00:00.000Z');
+const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
+const wallNow = () => new Date().toISOString();
+const LONG_LEASE_MS = 10 * 60_000;
+
+let formTemplate: ApplicationForm | undefined;
+const form = (): ApplicationForm => structuredClone((formTemplate ??= makeApplicationForm()));
+
+function newApplication(overrides: Partial<NewApplication> = {}): NewApplication {
+  return { id: uid('app'), idempotencyKey: null, bodyHash: uid('hash'), form: form(), submittedAt: at(0), ...overrides };
+}
+
+function effect(key: string, dueAt: string, overrides: Partial<NewEffect> = {}): NewEffect {
+  return { kind: 'timer', step: null, key, payload: { key }, dueAt, ...overrides };
+}
+
+function event(type: string, data: Json = {}, overrides: Partial<NewEvent> = {}): NewEvent {
+  return { type, step: null, at: at(1), data, ...overrides };
+}
+
+function clock(applicationId: string, name: string, overrides: Partial<SlaClockRow> = {}): SlaClockRow {
+  return {
+    applicationId,
+    clock: name,
+    windowMs: 3 * 8 * 3_600_000,
+    state: 'on_track',
+    startedAt: at(0),
+    runningSince: at(0),
+    consumedMs: 0,
+    pausedReasons: [],
+    deadline: at(3 * 24 * 60),
+    provisional: false,
+    atRiskAt: null,
+    breachedAt: null,
+    finishedAt: null,
+    durationMs: null,
+    department: name === 'overall' ? null : `department of ${name}`,
+    ...overrides,
+  };
+}
+
+async function createApp(store: Store, first: Transition = {}, overrides: Partial<NewApplication> = {}): Promise<ApplicationRow> {
+  const { created, application } = await store.createApplication(newApplication(overrides), first);
+  if (!created) throw new Error('fixture application was not created');
+  return application;
+}
+
+/** What a write would change: to prove that something wrote nothing. */
+async function footprint(store: Store, applicationId: string) {
+  return {
+    application: await store.getApplication(applicationId),
+    effects: await store.listEffects(applicationId),
+    events: await store.listEvents(undefined, 0, 10_000),
+    clocks: await store.listClocks({ applicationId }),
+    pending: await store.countPendingEffects(),
+  };
+}
+
+// ── the suite ────────────────────────────────────────────────────────────────────────────────
+
+export async function runStoreConformance(t: Test, makeStore: MakeStore): Promise<void> {
+  /** A subtest on a fresh, migrated store. */
+  const test = (name: string, body: (t: Test, store: Store, sut: StoreUnderTest) => Promise<void>) =>
+    t.test(name, async (t) => {
+      const sut = await makeStore();
+      t.teardown(() => sut.cleanup());
+      await sut.store.migrate();
+      await body(t, sut.store, sut);
+    });
+
+  await t.test('migrate() twice is a no-op and keeps the data', async (t) => {
+    const sut = await makeStore();
+    t.teardown(() => sut.cleanup());
+    const { store } = sut;
+    t.ok(store.kind === 'sqlite' || store.kind === 'postgres', `kind is ${store.kind}`);
+    await store.migrate();
+    await store.ping();
+    const app = await createApp(store, { events: [event('application.submitted')] });
+    await store.migrate();
+    t.strictSame(await store.getApplication(app.id), app, 'application survives a second migrate()');
+    t.equal((await store.listEvents(app.id, 0, 10)).length, 1);
+  });
+
+  await t.test('migrate() from several instances at once', async (t) => {
+    const sut = await makeStore();
+    t.teardown(() => sut.cleanup());
+    if (!sut.openAnother) {
+      t.pass('this store cannot share a database between instances');
+      return;
+    }
+    const others = await Promise.all([1, 2, 3, 4].map(() => sut.openAnother!()));
+    t.teardown(() => Promise.all(others.map((s) => s.close())));
+    await Promise.all([sut.store, ...others].map((s) => s.migrate()));
+    const app = await createApp(sut.store);
+    for (const other of others) t.strictSame(await other.getApplication(app.id), app, 'every instance sees the one schema');
+    await Promise.all(others.map((s) => s.migrate()));
+    t.strictSame(await others[0]!.getApplication(app.id), app);
+  });
+
+  await test('createApplication writes the application and its first transition', async (t, store) => {
+    const app = newApplication({ idempotencyKey: uid('key'), submittedAt: '2021-03-01T09:00:00+08:00' });
+    const first: Transition = {
+      snapshot: { value: 'submitted', context: { n: 1 } },
+      snapshotVersion: 3,
+      state: 'in_progress',
+      newEffects: [effect('call:business-licence:1', at(0), { kind: 'department_call', step: 'business-licence' }), effect('sla:overall:breach', at(60))],
+      events: [event('application.submitted', { id: app.id }), event('step.started', {}, { step: 'business-licence' })],
+      clocks: [clock(app.id, 'overall'), clock(app.id, 'business-licence', { windowMs: 8 * 3_600_000 })],
+    };
+    const { created, application } = await store.createApplication(app, first);
+    t.equal(created, true);
+    t.strictSame(application, {
+      id: app.id,
+      idempotencyKey: app.idempotencyKey,
+      bodyHash: app.bodyHash,
+      form: app.form,
+      snapshot: first.snapshot,
+      snapshotVersion: 3,
+      state: 'in_progress',
+      submittedAt: '2021-03-01T01:00:00.000Z',
+      updatedAt: '2021-03-01T01:00:00.000Z',
+      completedAt: null,
+      revision: 1,
+    });
+    t.strictSame(await store.getApplication(app.id), application, 'getApplication returns what was written');
+
+    const effects = await store.listEffects(app.id);
+    t.strictSame(
+      effects.map((e) => [e.key, e.kind, e.step, e.dueAt, e.payload, e.attempts, e.leaseOwner, e.leaseUntil, e.lastError, e.applicationId]),
+      [
+        ['call:business-licence:1', 'department_call', 'business-licence', at(0), { key: 'call:business-licence:1' }, 0, null, null, null, app.id],
+        ['sla:overall:breach', 'timer', null, at(60), { key: 'sla:overall:breach' }, 0, null, null, null, app.id],
+      ],
+    );
+    t.ok(effects.every((e) => typeof e.id === 'string' && e.id.length > 0 && /Z$/.test(e.createdAt)), 'ids are strings, createdAt an ISO time');
+    t.not(effects[0]!.id, effects[1]!.id);
+
+    const events = await store.listEvents(app.id, 0, 10);
+    t.strictSame(
+      events.map((e) => [e.type, e.step, e.data, e.applicationId]),
+      [
+        ['application.submitted', null, { id: app.id }, app.id],
+        ['step.started', 'business-licence', {}, app.id],
+      ],
+    );
+    t.ok(events[0]!.seq < events[1]!.seq, 'events are numbered in order');
+    t.strictSame(await store.listClocks({ applicationId: app.id }), [first.clocks![1], first.clocks![0]], 'clocks, by name');
+  });
+
+  await test('createApplication defaults: no snapshot yet, in progress', async (t, store) => {
+    const app = newApplication();
+    const { application } = await store.createApplication(app, {});
+    t.equal(application.snapshot, null);
+    t.equal(application.snapshotVersion, 0);
+    t.equal(application.state, 'in_progress');
+    t.equal(application.idempotencyKey, null);
+    t.equal(application.revision, 1);
+  });
+
+  await test('createApplication is idempotent by key: same key → created=false, nothing written', async (t, store) => {
+    const key = uid('key');
+    const first = await store.createApplication(newApplication({ idempotencyKey: key }), {
+      snapshot: { n: 1 },
+      newEffects: [effect('a', at(0))],
+      events: [event('application.submitted')],
+      clocks: [],
+    });
+    t.equal(first.created, true);
+    const before = await footprint(store, first.application.id);
+
+    const retry = newApplication({ idempotencyKey: key, bodyHash: 'another body' });
+    const second = await store.createApplication(retry, {
+      snapshot: { n: 2 },
+      newEffects: [effect('b', at(0))],
+      events: [event('application.submitted')],
+      clocks: [clock(retry.id, 'overall')],
+    });
+    t.equal(second.created, false);
+    t.strictSame(second.application, first.application, 'the existing application comes back (the caller compares bodyHash)');
+    t.equal(await store.getApplication(retry.id), undefined, 'no second application');
+    t.strictSame(await footprint(store, first.application.id), before, 'no effects, events or clocks written');
+    t.strictSame(await store.listClocks({ applicationId: retry.id }), []);
+
+    const a = await store.createApplication(newApplication(), {});
+    const b = await store.createApplication(newApplication(), {});
+    t.ok(a.created && b.created, 'applications without a key never collide');
+  });
+
+  await test('createApplication: concurrent submissions with one key create one application', async (t, store) => {
+    const key = uid('key');
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => store.createApplication(newApplication({ idempotencyKey: key }), { events: [event('application.submitted')] })),
+    );
+    t.equal(results.filter((r) => r.created).length, 1, 'exactly one created');
+    t.equal(new Set(results.map((r) => r.application.id)).size, 1, 'all see the same application');
+    t.equal((await store.listEvents(undefined, 0, 100)).length, 1, 'one submission event');
+  });
+
+  await test('getApplication, listApplications, countApplicationsByState', async (t, store) => {
+    t.equal(await store.getApplication('no-such-application'), undefined);
+    t.strictSame(await store.listApplications({}), []);
+    const states = ['in_progress', 'completed', 'in_progress', 'withdrawn', 'needs_correction'] as const;
+    const apps: ApplicationRow[] = [];
+    // Created out of order: the list is by submission time.
+    for (const i of [3, 0, 4, 1, 2]) apps[i] = await createApp(store, { state: states[i] }, { submittedAt: at(i * 10) });
+
+    t.strictSame((await store.listApplications({})).map((a) => a.id), apps.map((a) => a.id), 'oldest submission first');
+    t.strictSame((await store.listApplications({ state: 'in_progress' })).map((a) => a.id), [apps[0]!.id, apps[2]!.id]);
+    t.strictSame((await store.listApplications({ submittedFrom: at(10), submittedTo: at(30) })).map((a) => a.id), [apps[1]!.id, apps[2]!.id], '[from, to)');
+    t.strictSame((await store.listApplications({ limit: 2 })).map((a) => a.id), [apps[0]!.id, apps[1]!.id]);
+    t.strictSame((await store.listApplications({ state: 'in_progress', submittedFrom: at(5), limit: 5 })).map((a) => a.id), [apps[2]!.id]);
+    t.strictSame((await store.listApplications({ state: 'needs_attention' })).map((a) => a.id), []);
+    t.strictSame((await store.listApplications({}))[0], apps[0], 'whole rows');
+
+    const counts = await store.countApplicationsByState();
+    t.strictSame(counts, { in_progress: 2, needs_correction: 1, needs_attention: 0, completed: 1, withdrawn: 1 });
+    t.strictSame(Object.keys(counts).sort(), [...ApplicationState.options].sort(), 'every state, zeros included');
+  });
+
+  await test('apply writes one transition atomically', async (t, store) => {
+    const app = await createApp(store, { snapshot: { step: 1 }, clocks: [] });
+    let seen: unknown;
+    const corrected = { ...form(), companyName: '三门峡黄河更正科技有限公司' };
+    const outcome = await store.apply(app.id, {}, (current) => {
+      seen = current;
+      return {
+        snapshot: { step: 2 },
+        snapshotVersion: 2,
+        state: 'completed',
+        form: corrected,
+        completedAt: '2021-03-02T10:00:00+08:00',
+        newEffects: [effect('notify', at(5))],
+        events: [event('application.completed')],
+        clocks: [clock(app.id, 'overall', { state: 'met', finishedAt: at(100), durationMs: 1234 })],
+      };
+    });
+    t.strictSame(seen, { application: app, clocks: [] }, 'decide() sees the stored application and its clocks');
+    if (!outcome.applied) throw new Error(`not applied: ${outcome.reason}`);
+    t.match(outcome.application, {
+      id: app.id,
+      snapshot: { step: 2 },
+      snapshotVersion: 2,
+      state: 'completed',
+      completedAt: '2021-03-02T02:00:00.000Z',
+      revision: 2,
+      submittedAt: app.submittedAt,
+      bodyHash: app.bodyHash,
+    });
+    t.strictSame(outcome.application.form, corrected);
+    t.match(outcome.application.updatedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    t.strictSame(await store.getApplication(app.id), outcome.application, 'the returned row is the stored row');
+    t.strictSame((await store.listEffects(app.id)).map((e) => e.key), ['notify']);
+    t.strictSame((await store.listEvents(app.id, 0, 10)).map((e) => e.type), ['application.completed']);
+    t.match(await store.listClocks({ applicationId: app.id }), [{ clock: 'overall', state: 'met', durationMs: 1234 }]);
+
+    // A partial transition changes only what it names; completedAt: null clears.
+    const partial = await store.apply(app.id, {}, () => ({ completedAt: null, events: [event('noted')] }));
+    if (!partial.applied) throw new Error('not applied');
+    t.match(partial.application, { snapshot: { step: 2 }, snapshotVersion: 2, state: 'completed', completedAt: null, revision: 3 });
+    t.strictSame(partial.application.form, corrected);
+
+    // An empty transition is still a write (it can complete an effect).
+    const empty = await store.apply(app.id, {}, () => ({}));
+    t.equal(empty.applied && empty.application.revision, 4);
+  });
+
+  await test('apply: not_found, no_change, and errors write nothing', async (t, store) => {
+    let called = 0;
+    t.strictSame(
+      await store.apply('no-such-application', {}, () => {
+        called++;
+        return {};
+      }),
+      { applied: false, reason: 'not_found' },
+    );
+    t.equal(called, 0, 'decide() is not called for an unknown application');
+
+    const app = await createApp(store, { newEffects: [effect('e', at(0))] });
+    const [pending] = await store.listEffects(app.id);
+    const before = await footprint(store, app.id);
+    const options = { dedupKey: 'once', completesEffect: { id: pending!.id, owner: 'x' } };
+
+    t.strictSame(await store.apply(app.id, options, () => null), { applied: false, reason: 'no_change' });
+    t.strictSame(await footprint(store, app.id), before, 'no_change: nothing written');
+
+    await t.rejects(
+      store.apply(app.id, options, () => {
+        throw new Error('decide blew up');
+      }),
+      { message: 'decide blew up' },
+    );
+    t.strictSame(await footprint(store, app.id), before, 'a throwing decide(): nothing written');
+
+    const asyncDecide = (async () => ({ events: [event('x')] })) as unknown as () => Transition;
+    await t.rejects(store.apply(app.id, options, asyncDecide), TypeError, 'decide() must be synchronous');
+    t.strictSame(await footprint(store, app.id), before);
+
+    const applied = await store.apply(app.id, options, () => ({ events: [event('finally')] }));
+    t.equal(applied.applied, true, 'the dedup key and the effect were left untouched by the failed attempts');
+  });
+
+  await test('apply: an inbound event with a dedupKey is applied once per application', async (t, store) => {
+    const app = await createApp(store);
+    const other = await createApp(store);
+    const bump = () => ({ events: [event('callback')] });
+    t.equal((await store.apply(app.id, { dedupKey: 'callback:seal-engraving:e1' }, bump)).applied, true);
+    const before = await footprint(store, app.id);
+    let called = false;
+    t.strictSame(
+      await store.apply(app.id, { dedupKey: 'callback:seal-engraving:e1' }, () => {
+        called = true;
+        return bump();
+      }),
+      { applied: false, reason: 'duplicate' },
+    );
+    t.notOk(called, 'decide() is not called for a duplicate');
+    t.strictSame(await footprint(store, app.id), before, 'nothing written');
+    t.equal((await store.apply(app.id, { dedupKey: 'callback:seal-engraving:e2' }, bump)).applied, true, 'another key');
+    t.equal((await store.apply(other.id, { dedupKey: 'callback:seal-engraving:e1' }, bump)).applied, true, 'the same key on another application');
+
+    const racing = await Promise.all(Array.from({ length: 8 }, () => store.apply(app.id, { dedupKey: 'race' }, bump)));
+    t.equal(racing.filter((o) => o.applied).length, 1, 'concurrent duplicates: exactly one applied');
+    t.ok(racing.filter((o) => !o.applied).every((o) => !o.applied && o.reason === 'duplicate'));
+  });
+
+  await test('apply: completesEffect marks the effect done exactly once, respecting live leases', async (t, store) => {
+    const app = await createApp(store, {
+      newEffects: [effect('live-1', at(0)), effect('live-2', at(0)), effect('stale', at(0)), effect('free', at(0))],
+    });
+    const other = await createApp(store, { newEffects: [effect('elsewhere', at(0))] });
+    const byKey = async (key: string, applicationId = app.id) => (await store.listEffects(applicationId)).find((e) => e.key === key);
+    const ids = Object.fromEntries((await store.listEffects(app.id)).map((e) => [e.key, e.id]));
+    const note = () => ({ events: [event('outcome')] });
+    const notPending = { applied: false, reason: 'effect_not_pending' };
+
+    // Live leases (claimed at wall-clock now for ten minutes), and one that expired long ago.
+    const live = await store.claimDueEffects('owner-a', wallNow(), LONG_LEASE_MS, 2);
+    t.strictSame(live.map((e) => e.key), ['live-1', 'live-2']);
+    const [stale] = await store.claimDueEffects('owner-a', at(1), 1_000, 1);
+    t.equal(stale?.key, 'stale');
+
+    t.equal((await store.apply(app.id, { completesEffect: { id: ids['live-1']!, owner: 'owner-a' } }, note)).applied, true, 'the lease holder completes');
+    t.equal(await byKey('live-1'), undefined, 'a done effect is no longer pending');
+    const before = await footprint(store, app.id);
+    t.strictSame(await store.apply(app.id, { completesEffect: { id: ids['live-1']!, owner: 'owner-a' } }, note), notPending, 'a second completion');
+    t.strictSame(await footprint(store, app.id), before, 'a second completion writes nothing');
+    t.equal(await store.rescheduleEffect(ids['live-1']!, 'owner-a', at(9), null), false, 'a done effect cannot be rescheduled');
+
+    t.strictSame(await store.apply(app.id, { completesEffect: { id: ids['live-2']!, owner: 'owner-b' } }, note), notPending, 'another owner while the lease is live');
+    t.strictSame(await footprint(store, app.id), before, 'nothing written');
+    t.ok(await byKey('live-2'), 'still pending');
+
+    t.equal((await store.apply(app.id, { completesEffect: { id: ids['stale']!, owner: 'owner-b' } }, note)).applied, true, 'another owner once the lease has expired');
+    t.equal((await store.apply(app.id, { completesEffect: { id: ids['free']!, owner: 'anyone' } }, note)).applied, true, 'an unleased effect');
+
+    const elsewhere = await byKey('elsewhere', other.id);
+    t.strictSame(await store.apply(app.id, { completesEffect: { id: elsewhere!.id, owner: 'x' } }, note), notPending, "another application's effect");
+    for (const id of ['999999999', 'not-an-id', '']) {
+      t.strictSame(await store.apply(app.id, { completesEffect: { id, owner: 'x' } }, note), notPending, `unknown id ${JSON.stringify(id)}`);
+    }
+
+    // Completing an effect and scheduling a new one with the same key: the new one is a new row.
+    const outcome = await store.apply(app.id, { completesEffect: { id: ids['live-2']!, owner: 'owner-a' } }, () => ({ newEffects: [effect('live-2', at(50))] }));
+    t.equal(outcome.applied, true);
+    const again = await byKey('live-2');
+    t.ok(again && again.id !== ids['live-2'] && again.dueAt === at(50) && again.leaseOwner === null, 'a fresh pending effect with that key');
+    t.equal(await store.countPendingEffects(), 2, 'the new "live-2" and "elsewhere"');
+    t.strictSame((await store.claimDueEffects('owner-c', wallNow(), 1_000, 10)).map((e) => e.key).sort(), ['elsewhere', 'live-2'], 'done effects are never claimed');
+  });
+
+  await test('pending keys: a new effect replaces the pending one; cancelEffectKeys deletes', async (t, store) => {
+    const app = await createApp(store, { newEffects: [effect('timer', at(10), { payload: { v: 1 } }), effect('keep', at(20))] });
+    const other = await createApp(store, { newEffects: [effect('timer', at(10))] });
+    const find = async (key: string, applicationId = app.id) => (await store.listEffects(applicationId)).filter((e) => e.key === key);
+    const [original] = await find('timer');
+
+    // Leased by an executor, then replaced: the executor's effect is gone.
+    const [leased] = await store.claimDueEffects('owner-a', at(10), LONG_LEASE_MS, 1);
+    t.equal(leased?.id, original!.id);
+    await store.apply(app.id, {}, () => ({ newEffects: [effect('timer', at(30), { payload: { v: 2 } })] }));
+    const replaced = await find('timer');
+    t.equal(replaced.length, 1, 'one pending effect per key');
+    t.match(replaced[0], { dueAt: at(30), payload: { v: 2 }, leaseOwner: null, leaseUntil: null, attempts: 0 });
+    t.not(replaced[0]!.id, original!.id, 'the replacement is a new effect');
+    t.equal(await store.rescheduleEffect(original!.id, 'owner-a', at(40), null), false, 'the replaced effect is gone for its executor');
+    t.strictSame(await store.apply(app.id, { completesEffect: { id: original!.id, owner: 'owner-a' } }, () => ({})), { applied: false, reason: 'effect_not_pending' });
+
+    // Cancelling: gone; unknown keys are fine; other applications are untouched.
+    await store.apply(app.id, {}, () => ({ cancelEffectKeys: ['timer', 'never-existed'] }));
+    t.strictSame(await find('timer'), []);
+    t.equal((await find('keep')).length, 1, 'other keys stay');
+    t.equal((await find('timer', other.id)).length, 1, "another application's effect with that key stays");
+
+    // Cancel and schedule the same key in one transition (leaving and re-entering a state): scheduled.
+    await store.apply(app.id, {}, () => ({ cancelEffectKeys: ['keep'], newEffects: [effect('keep', at(60))] }));
+    t.strictSame((await find('keep')).map((e) => e.dueAt), [at(60)]);
+
+    // The same key twice in one transition: the last wins.
+    await store.apply(app.id, {}, () => ({ newEffects: [effect('twice', at(1), { payload: 1 }), effect('twice', at(2), { payload: 2 })] }));
+    t.strictSame((await find('twice')).map((e) => [e.dueAt, e.payload]), [[at(2), 2]]);
+    t.equal(await store.countPendingEffects(), 3);
+  });
+
+  await test('claimDueEffects: due ones, oldest first, up to the limit, leased', async (t, store) => {
+    const app = await createApp(store, {
+      newEffects: [effect('e3', at(3)), effect('e1', at(1)), effect('e2', at(2)), effect('later', at(9))],
+    });
+    const now = at(5);
+    const first = await store.claimDueEffects('owner-a', now, 1_000, 2);
+    t.strictSame(first.map((e) => e.key), ['e1', 'e2'], 'due order, limited');
+    const leaseUntil = new Date(Date.parse(now) + 1_000).toISOString();
+    t.ok(first.every((e) => e.leaseOwner === 'owner-a' && e.leaseUntil === leaseUntil && e.attempts === 0 && e.applicationId === app.id));
+    t.strictSame(await store.listEffects(app.id).then((list) => list.filter((e) => e.leaseOwner).map((e) => e.key)), ['e1', 'e2'], 'the lease is stored');
+
+    t.strictSame((await store.claimDueEffects('owner-b', now, 1_000, 10)).map((e) => e.key), ['e3'], 'leased effects are not handed out again');
+    t.strictSame(await store.claimDueEffects('owner-b', leaseUntil, 1_000, 10), [], 'a lease is live up to and including leaseUntil');
+
+    const after = new Date(Date.parse(leaseUntil) + 1).toISOString();
+    const reclaimed = await store.claimDueEffects('owner-b', after, LONG_LEASE_MS, 10);
+    t.strictSame(
+      reclaimed.map((e) => [e.key, e.leaseOwner]),
+      [
+        ['e1', 'owner-b'],
+        ['e2', 'owner-b'],
+        ['e3', 'owner-b'],
+      ],
+      'expired leases are claimed again',
+    );
+    t.strictSame(await store.claimDueEffects('owner-c', at(8), 1_000, 0), [], 'limit 0');
+    t.strictSame((await store.claimDueEffects('owner-c', at(9), 1_000, 10)).map((e) => e.key), ['later'], 'due at exactly now');
+  });
+
+  await test('concurrent claims never hand out the same effect twice', async (t, store, sut) => {
+    const apps = await Promise.all([0, 1, 2, 3].map((a) => createApp(store, { newEffects: Array.from({ length: 15 }, (_, i) => effect(`e${i}`, at(i + a))) })));
+    const others = sut.openAnother ? await Promise.all([1, 2].map(() => sut.openAnother!())) : [];
+    t.teardown(() => Promise.all(others.map((s) => s.close())));
+    const instances = [store, ...others];
+    const seen = new Map<string, string>();
+    let duplicates = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, n) => {
+        const owner = `owner-${n}`;
+        const instance = instances[n % instances.length]!;
+        for (;;) {
+          const claimed = await instance.claimDueEffects(owner, wallNow(), LONG_LEASE_MS, 4);
+          if (claimed.length === 0) return;
+          for (const e of claimed) {
+            if (seen.has(e.id)) duplicates++;
+            seen.set(e.id, owner);
+          }
+        }
+      }),
+    );
+    t.equal(duplicates, 0, 'no effect claimed twice');
+    t.equal(seen.size, apps.length * 15, 'every effect claimed');
+  });
+
+  await test('rescheduleEffect counts an attempt and sets the next due time; releaseLeases', async (t, store) => {
+    const app = await createApp(store, { newEffects: [effect('call', at(0)), effect('b1', at(0)), effect('b2', at(0)), effect('other', at(0))] });
+    const get = async (key: string) => (await store.listEffects(app.id)).find((e) => e.key === key)!;
+    const [call] = await store.claimDueEffects('owner-a', at(1), LONG_LEASE_MS, 1);
+    t.equal(call?.key, 'call');
+
+    t.equal(await store.rescheduleEffect(call!.id, 'owner-b', at(10), 'x'), false, 'not by another owner');
+    t.equal(await store.rescheduleEffect('999999999', 'owner-a', at(10), 'x'), false, 'not an unknown effect');
+    t.equal(await store.rescheduleEffect(call!.id, 'owner-a', '2021-03-01T09:10:00+08:00', 'HTTP 503'), true);
+    t.match(await get('call'), { attempts: 1, dueAt: at(10), lastError: 'HTTP 503', leaseOwner: null, leaseUntil: null });
+    t.equal(await store.rescheduleEffect(call!.id, 'owner-a', at(11), 'again'), false, 'no longer leased');
+
+    t.strictSame((await store.claimDueEffects('owner-a', at(9), LONG_LEASE_MS, 10)).map((e) => e.key).sort(), ['b1', 'b2', 'other'], 'not before its new due time');
+    const [again] = await store.claimDueEffects('owner-a', at(10), LONG_LEASE_MS, 10);
+    t.match(again, { key: 'call', attempts: 1, lastError: 'HTTP 503' }, 'claiming does not count an attempt');
+    t.equal(await store.rescheduleEffect(again!.id, 'owner-a', at(12), null), true);
+    t.match(await get('call'), { attempts: 2, lastError: null });
+
+    t.equal(await store.releaseLeases('owner-a'), 3, 'b1, b2 and other: counts the leases released');
+    t.strictSame((await store.claimDueEffects('owner-a', at(20), LONG_LEASE_MS, 2)).map((e) => e.key), ['b1', 'b2']);
+    t.strictSame((await store.claimDueEffects('owner-b', at(20), LONG_LEASE_MS, 1)).map((e) => e.key), ['other']);
+    t.equal(await store.releaseLeases('owner-a'), 2);
+    t.equal(await store.releaseLeases('owner-a'), 0);
+    t.equal(await store.releaseLeases('nobody'), 0);
+    t.equal((await get('other')).leaseOwner, 'owner-b', "another owner's lease stays");
+    t.strictSame(
+      (await store.claimDueEffects('owner-c', at(21), LONG_LEASE_MS, 10)).map((e) => e.key),
+      ['b1', 'b2', 'call'],
+      'released effects can be claimed at once, before their old lease would have expired',
+    );
+  });
+
+  await test('nextDueAt and countPendingEffects', async (t, store) => {
+    t.equal(await store.nextDueAt(), null);
+    t.equal(await store.countPendingEffects(), 0);
+    const app = await createApp(store, { newEffects: [effect('late', at(30)), effect('early', at(0))] });
+    t.equal(await store.nextDueAt(), at(0));
+    t.equal(await store.countPendingEffects(), 2);
+
+    const [early] = await store.claimDueEffects('owner-a', at(1), 60_000, 1);
+    t.equal(await store.nextDueAt(), at(2), 'a leased effect is next due when its lease expires');
+    t.equal(await store.countPendingEffects(), 2, 'leased effects are pending');
+    await store.apply(app.id, { completesEffect: { id: early!.id, owner: 'owner-a' } }, () => ({}));
+    t.equal(await store.nextDueAt(), at(30));
+    t.equal(await store.countPendingEffects(), 1);
+    await store.apply(app.id, {}, () => ({ cancelEffectKeys: ['late'] }));
+    t.equal(await store.nextDueAt(), null);
+  });
+
+  await test('events: one global sequence, oldest first, filtered by application', async (t, store) => {
+    const a = await createApp(store, { events: [event('a1', { n: 1 }), event('a2', { n: 2 }, { step: 'seal-engraving', at: '2021-03-01T10:00:00+08:00' })] });
+    const b = await createApp(store, { events: [event('b1')] });
+    await store.apply(a.id, {}, () => ({ events: [event('a3'), event('a4')] }));
+
+    const all = await store.listEvents(undefined, 0, 100);
+    t.strictSame(all.map((e) => e.type), ['a1', 'a2', 'b1', 'a3', 'a4'], 'in the order written');
+    t.ok(all.every((e, i) => Number.isInteger(e.seq) && e.seq > 0 && (i === 0 || e.seq > all[i - 1]!.seq)), 'strictly increasing integers');
+    t.strictSame(all[1], { seq: all[1]!.seq, applicationId: a.id, type: 'a2', step: 'seal-engraving', at: '2021-03-01T02:00:00.000Z', data: { n: 2 } });
+    t.strictSame((await store.listEvents(a.id, 0, 100)).map((e) => e.type), ['a1', 'a2', 'a3', 'a4']);
+    t.strictSame((await store.listEvents(b.id, 0, 100)).map((e) => e.type), ['b1']);
+    t.strictSame((await store.listEvents(undefined, all[1]!.seq, 100)).map((e) => e.type), ['b1', 'a3', 'a4'], 'after a seq, exclusive');
+    t.strictSame((await store.listEvents(a.id, all[1]!.seq, 1)).map((e) => e.type), ['a3'], 'limit');
+    t.strictSame(await store.listEvents(undefined, all[4]!.seq, 100), []);
+    t.strictSame(await store.listEvents('no-such-application', 0, 100), []);
+  });
+
+  await test('events of concurrent transitions: commit order is seq order, a transition’s events are consecutive', async (t, store, sut) => {
+    const apps = await Promise.all(Array.from({ length: 6 }, () => createApp(store)));
+    const others = sut.openAnother ? [await sut.openAnother()] : [];
+    t.teardown(() => Promise.all(others.map((s) => s.close())));
+    const instances = [store, ...others];
+    // A reader polling while writers commit must never see a gap that is filled later.
+    let reading = true;
+    let lastSeen = 0;
+    const seenSeqs = new Set<number>();
+    const reader = (async () => {
+      while (reading) {
+        const batch = await store.listEvents(undefined, lastSeen, 1000);
+        for (const e of batch) seenSeqs.add(e.seq);
+        if (batch.length) lastSeen = batch[batch.length - 1]!.seq;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        instances[i % instances.length]!.apply(apps[i % apps.length]!.id, {}, () => ({ events: [event(`t${i}:1`), event(`t${i}:2`), event(`t${i}:3`)] })),
+      ),
+    );
+    reading = false;
+    await reader;
+    const all = await store.listEvents(undefined, 0, 10_000);
+    t.equal(all.length, 90);
+    let interleaved = 0;
+    for (let i = 0; i < all.length; i += 3) {
+      const [x, y, z] = [all[i]!, all[i + 1]!, all[i + 2]!];
+      const tx = x.type.split(':')[0];
+      if (!(x.type === `${tx}:1` && y.type === `${tx}:2` && z.type === `${tx}:3` && y.seq === x.seq + 1 && z.seq === y.seq + 1)) interleaved++;
+    }
+    t.equal(interleaved, 0, "each transition's events are consecutive");
+    const skipped = all.filter((e) => e.seq <= lastSeen && !seenSeqs.has(e.seq)).length;
+    t.equal(skipped, 0, 'a polling reader never skipped an event');
+  });
+
+  await test('SLA clocks: whole-row upsert and queries', async (t, store) => {
+    const stray = newApplication();
+    await t.rejects(store.createApplication(stray, { clocks: [clock('someone-else', 'overall')] }), 'a clock row of another application is refused');
+    t.equal(await store.getApplication(stray.id), undefined, 'and the whole transition with it');
+
+    const app = await createApp(store);
+    const overall = clock(app.id, 'overall');
+    const seal = clock(app.id, 'seal-engraving', { windowMs: 14_400_000, state: 'paused', runningSince: null, pausedReasons: ['seal-engraving:correction', 'x'], consumedMs: 1_800_000.5, provisional: true });
+    await store.apply(app.id, {}, () => ({ clocks: [overall, seal] }));
+    t.strictSame(await store.listClocks({ applicationId: app.id }), [overall, seal], 'every field round-trips');
+
+    let seen: SlaClockRow[] = [];
+    const finished = { ...overall, state: 'met' as const, runningSince: null, finishedAt: '2021-03-03T10:00:00+08:00', durationMs: 20_000_000, consumedMs: 20_000_000 };
+    await store.apply(app.id, {}, (current) => {
+      seen = current.clocks;
+      return { clocks: [finished] };
+    });
+    t.strictSame(seen, [overall, seal], 'decide() sees the clocks');
+    t.strictSame(await store.listClocks({ applicationId: app.id, clock: 'overall' }), [{ ...finished, finishedAt: '2021-03-03T02:00:00.000Z' }], 'replaced whole');
+
+    const other = await createApp(store);
+    await store.apply(other.id, {}, () => ({
+      clocks: [
+        clock(other.id, 'overall', { state: 'breached', breachedAt: at(100), atRiskAt: at(90) }),
+        clock(other.id, 'seal-engraving', { state: 'met', finishedAt: at(3000), durationMs: 5 }),
+        clock(other.id, 'tax-invoice', { state: 'at_risk', atRiskAt: at(50) }),
+      ],
+    }));
+    const names = (rows: SlaClockRow[]) => rows.map((c) => `${c.applicationId === app.id ? 'app' : 'other'}/${c.clock}`).sort();
+    t.strictSame(names(await store.listClocks({ clock: 'overall' })), ['app/overall', 'other/overall']);
+    t.strictSame(names(await store.listClocks({ states: ['at_risk', 'breached'] })), ['other/overall', 'other/tax-invoice']);
+    t.strictSame(names(await store.listClocks({ states: [] })), [], 'no states, no clocks');
+    t.strictSame(names(await store.listClocks({ clock: 'overall', states: ['breached', 'met'] })), ['app/overall', 'other/overall']);
+    t.strictSame(names(await store.listClocks({ finishedFrom: '2021-03-03T02:00:00.000Z', finishedTo: at(3000) })), ['app/overall'], '[from, to)');
+    t.strictSame(names(await store.listClocks({ finishedFrom: at(0) })), ['app/overall', 'other/seal-engraving']);
+    t.strictSame(names(await store.listClocks({ finishedTo: at(3001) })), ['app/overall', 'other/seal-engraving']);
+    t.equal((await store.listClocks({ limit: 2 })).length, 2);
+    t.equal((await store.listClocks({})).length, 5);
+  });
+
+  await test('rememberCallback: replay protection per step', async (t, store) => {
+    t.equal(await store.rememberCallback('seal-engraving', 'evt-1', at(0)), true);
+    t.equal(await store.rememberCallback('seal-engraving', 'evt-1', at(1)), false, 'a replay');
+    t.equal(await store.rememberCallback('tax-invoice', 'evt-1', at(1)), true, 'the same id from another step');
+    const racing = await Promise.all(Array.from({ length: 6 }, () => store.rememberCallback('bank-account', 'evt-9', '2021-03-01T09:00:00+08:00')));
+    t.equal(racing.filter(Boolean).length, 1, 'concurrent replays: one wins');
+  });
+
+  await test('calendar years', async (t, store) => {
+    t.equal(await store.getCalendarYear(2026), undefined);
+    t.strictSame(await store.listCalendarYears(), []);
+    const doc2026: Json = { year: 2026, holidays: ['2026-01-01', '2026-02-16'], makeUpWorkdays: ['2026-01-04', '2026-02-14'], note: '国务院办公厅' };
+    await store.putCalendarYear(2026, doc2026, at(0));
+    t.strictSame(await store.getCalendarYear(2026), doc2026);
+    const revised: Json = { ...doc2026, holidays: ['2026-01-01'] };
+    await store.putCalendarYear(2026, revised, '2021-03-01T09:00:00+08:00');
+    t.strictSame(await store.getCalendarYear(2026), revised, 'a second put replaces');
+    await store.putCalendarYear(2025, { year: 2025 }, at(0));
+    t.strictSame(await store.listCalendarYears(), [2025, 2026]);
+  });
+
+  await test('20 concurrent apply() calls on one application are serialised: every increment lands', async (t, store, sut) => {
+    const app = await createApp(store, { snapshot: { counter: 0 } });
+    const others = sut.openAnother ? [await sut.openAnother()] : [];
+    t.teardown(() => Promise.all(others.map((s) => s.close())));
+    const instances = [store, ...others];
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        instances[i % instances.length]!.apply(app.id, {}, ({ application }) => {
+          const counter = (application.snapshot as { counter: number }).counter + 1;
+          return { snapshot: { counter }, events: [event('incremented', { counter })] };
+        }),
+      ),
+    );
+    t.ok(outcomes.every((o) => o.applied), 'all applied');
+    const final = await store.getApplication(app.id);
+    t.strictSame(final?.snapshot, { counter: 20 });
+    t.equal(final?.revision, 21);
+    t.strictSame(
+      (await store.listEvents(app.id, 0, 100)).map((e) => (e.data as { counter: number }).counter),
+      Array.from({ length: 20 }, (_, i) => i + 1),
+      'events in the order the transitions were applied',
+    );
+  });
+
+  await test('snapshots and other JSON survive the round trip', async (t, store) => {
+    const snapshot: Json = {
+      status: 'active',
+      value: { 'business-licence': 'done', 'seal-engraving': { waiting: 'callback' } },
+      context: {
+        name: '三门峡黄河示范科技有限公司 🏢',
+        quotes: 'say "hi" \\ back\nslash / tab\t',
+        numbers: [0, -1.5, 1e-7, 2 ** 53 - 1, 1e21, 0.1 + 0.2],
+        flags: [true, false, null],
+        empty: { object: {}, array: [], string: '' },
+        deep: { a: { b: { c: { d: { e: [1, [2, [3, [4]]]] } } } } },
+      },
+      children: {},
+      historyValue: {},
+    };
+    const app = await createApp(store, { snapshot, newEffects: [effect('p', at(0), { payload: snapshot })], events: [event('e', snapshot)] });
+    const stored = (await store.getApplication(app.id))!;
+    t.strictSame(stored.snapshot, snapshot, 'snapshot');
+    t.strictSame(JSON.parse(JSON.stringify(stored.snapshot)), snapshot, 'and it stringifies back to the same JSON');
+    t.strictSame(stored.form, app.form, 'form');
+    t.strictSame((await store.listEffects(app.id))[0]?.payload, snapshot, 'effect payload');
+    t.strictSame((await store.listEvents(app.id, 0, 10))[0]?.data, snapshot, 'event data');
+    for (const scalar of [null, 42, 'text', true, [1, 'two']] as Json[]) {
+      const outcome = await store.apply(app.id, {}, () => ({ snapshot: scalar }));
+      t.strictSame(outcome.applied && outcome.application.snapshot, scalar, `snapshot ${JSON.stringify(scalar)}`);
+    }
+  });
+}
