@@ -50,7 +50,6 @@ export const ERRORS = {
   CALENDAR_YEAR_NOT_LOADED: { status: 404, message: 'No schedule is loaded for this year; deadlines in it are provisional until ops load it with PUT /v1/ops/calendar/{year}.' },
   OPS_UNAUTHORIZED: { status: 401, message: 'Ops endpoints need Authorization: Bearer <ops token>; ask the service centre administrator for the token.' },
   NOT_FOUND: { status: 404, message: 'No such route; see GET /docs for the API.' },
-  METHOD_NOT_ALLOWED: { status: 405, message: 'This method is not allowed on this route; see GET /docs.' },
   NOT_READY: { status: 503, message: 'The gateway is starting or stopping; try again in a few seconds.' },
   INTERNAL: { status: 500, message: 'Something went wrong on our side; it has been logged. Try again, and contact the service centre with the request id if it persists.' },
 } as const satisfies Record<string, ErrorDefinition>;
