@@ -173,10 +173,13 @@ export type ApplicationFormInput = z.input<typeof ApplicationForm>;
  * The form as a given deployment validates it: addresses must lie in the configured city
  * (default 三门峡市 and its districts and counties).
  */
-export function applicationFormFor(cityDivisions: Readonly<Record<string, string>>) {
+export function applicationFormFor(cityDivisions: Readonly<Record<string, string>>, options: { housingFundRequired?: boolean } = {}) {
   const cityName = Object.values(cityDivisions)[0] ?? 'the city';
   const inCity = (code: string) => Object.hasOwn(cityDivisions, code);
   return ApplicationForm.superRefine((form, ctx) => {
+    if (options.housingFundRequired && !form.housingFund) {
+      ctx.addIssue({ code: 'custom', path: ['housingFund'], message: 'This city registers the housing provident fund too: give housingFund (depositRatePercent, employeeCount)' });
+    }
     if (!inCity(form.address.divisionCode)) {
       ctx.addIssue({
         code: 'custom',

@@ -49,7 +49,9 @@ export const applicationRoutes =
   (deps: GatewayDeps): FastifyPluginAsyncZod =>
   async (app) => {
     const { store, orchestrator, clock, executor } = deps;
-    const FormSchema = applicationFormFor(deps.config.cityDivisions);
+    const FormSchema = applicationFormFor(deps.config.cityDivisions, {
+      housingFundRequired: orchestrator.steps.some((s) => s.id === 'housing-provident-fund'),
+    });
 
     async function load(id: string): Promise<ApplicationRow> {
       const application = await store.getApplication(id);
