@@ -53,6 +53,12 @@ export const applicationRoutes =
       housingFundRequired: orchestrator.steps.some((s) => s.id === 'housing-provident-fund'),
     });
 
+    // Open event streams, ended when the server closes (else a graceful shutdown would wait on them).
+    const streams = new Set<() => void>();
+    app.addHook('preClose', async () => {
+      for (const stop of streams) stop();
+    });
+
     async function load(id: string): Promise<ApplicationRow> {
       const application = await store.getApplication(id);
       if (!application) throw new ApiError('APPLICATION_NOT_FOUND');
@@ -160,11 +166,13 @@ export const applicationRoutes =
         function stop() {
           if (closed) return;
           closed = true;
+          streams.delete(stop);
           unsubscribe();
           clearInterval(poll);
           clearInterval(heartbeat);
           raw.end();
         }
+        streams.add(stop);
         request.raw.on('close', stop);
         tick();
       },
