@@ -31,7 +31,9 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   installErrorHandling(app as unknown as FastifyInstance);
 
   // Keep the raw JSON text: department callbacks are signed over the exact bytes received.
-  app.removeContentTypeParser('application/json');
+  // JSON is the only body this API takes: without fastify's default text/plain parser a plain-text
+  // body is refused with 415 UNSUPPORTED_MEDIA_TYPE instead of being validated as a string.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
     request.rawBody = text;

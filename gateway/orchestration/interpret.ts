@@ -169,7 +169,10 @@ export function createOrchestrator(options: OrchestratorOptions) {
       }
       const snapshot = restore(current.application.snapshot);
       const [next, actions] = transition(machine, snapshot, event as ApplicationEvent);
-      if (next === snapshot || (actions.length === 0 && JSON.stringify(next.value) === JSON.stringify(snapshot.value) && next.context === snapshot.context)) {
+      // Unchanged only if there is nothing to do either: a re-entering transition (the poll timer's
+      // `after` with reenter: true) hands back the SAME snapshot object together with actions
+      // (cancel + pollDepartment + raise), and dropping those would leave the step unpolled for ever.
+      if (actions.length === 0 && (next === snapshot || (JSON.stringify(next.value) === JSON.stringify(snapshot.value) && next.context === snapshot.context))) {
         return null;
       }
       return toTransition(next, actions, current.application.id, clocks, now);

@@ -124,7 +124,14 @@ export const applicationRoutes =
           summary: 'Live status as server-sent events (event: <type>, data: ApplicationEvent JSON); resumes after Last-Event-ID',
           params: IdParams,
           headers: z.object({ 'last-event-id': z.string().regex(/^\d+$/).optional() }),
-          response: { 404: ErrorBody },
+          // 200 is documentation only: the stream is written to the raw socket (the reply is hijacked).
+          response: {
+            200: {
+              description: 'One event per change: "id: <seq>", "event: <type>", "data: <ApplicationEvent JSON>"',
+              content: { 'text/event-stream': { schema: z.string() } },
+            },
+            404: ErrorBody,
+          },
         },
       },
       async (request, reply) => {
@@ -222,7 +229,8 @@ export const applicationRoutes =
           tags: ['applicant'],
           summary: 'Withdraw the application; possible until the business licence is issued',
           params: IdParams,
-          body: z.object({ reason: z.string().max(500).optional() }).optional(),
+          // The body is optional: a POST without one arrives as null.
+          body: z.object({ reason: z.string().max(500).optional() }).nullish(),
           response: { 200: ApplicationStatus, ...errors },
         },
       },

@@ -27,6 +27,8 @@ export interface HarnessOptions {
   store?: Store;
   config?: Partial<GatewayConfigInput>;
   seed?: number;
+  /** The gateway's timeout for each department call (default 5 000 ms). */
+  departmentTimeoutMs?: number;
 }
 
 export interface Harness {
@@ -72,7 +74,7 @@ export async function startHarness(t: Tap, options: HarnessOptions = {}): Promis
     port: 0,
     sqliteFile: join(dir, 'gateway.db'),
     logLevel: 'info',
-    departments: Object.fromEntries(steps.map((s) => [s, { url: mocks.urls[s], secret: secrets[s], timeoutMs: 5_000 }])),
+    departments: Object.fromEntries(steps.map((s) => [s, { url: mocks.urls[s], secret: secrets[s], timeoutMs: options.departmentTimeoutMs ?? 5_000 }])),
     optionalSteps: steps.filter((s) => !(CORE_STEP_IDS as readonly string[]).includes(s)) as never,
     ...options.config,
     orchestration: { pollIntervalMs: 60_000, retryBaseMs: 20, retryMaxMs: 200, idleWaitMs: 50, ...options.config?.orchestration },
