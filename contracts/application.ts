@@ -44,7 +44,7 @@ export const DivisionCode = z.string().regex(/^\d{6}$/, 'Division code must be 6
 const Yuan = z.number().int('Amounts are whole yuan').positive('Amount must be greater than zero').max(1e12);
 
 export const Address = z
-  .object({
+  .strictObject({
     divisionCode: DivisionCode.describe('Administrative division (district/county) of the address'),
     detail: z.string().trim().min(4, 'Give the street, number and room').max(200),
   })
@@ -53,24 +53,24 @@ export const Address = z
 export const EntityType = z.enum(['limited_liability_company', 'one_person_llc', 'sole_proprietorship', 'partnership']);
 
 export const LegalRepresentative = z
-  .object({
+  .strictObject({
     name: z.string().trim().min(2, 'Name must be at least 2 characters').max(50),
     idNumber: ResidentIdNumber,
     mobile: MobileNumber,
   })
   .meta({ id: 'LegalRepresentative' });
 
-const Contribution = z.object({ amountYuan: Yuan });
+const Contribution = z.strictObject({ amountYuan: Yuan });
 
 export const Shareholder = z
   .discriminatedUnion('kind', [
-    z.object({
+    z.strictObject({
       kind: z.literal('person'),
       name: z.string().trim().min(2).max(50),
       idNumber: ResidentIdNumber,
       contribution: Contribution,
     }),
-    z.object({
+    z.strictObject({
       kind: z.literal('company'),
       name: z.string().trim().min(4).max(100),
       creditCode: CreditCode,
@@ -81,7 +81,7 @@ export const Shareholder = z
 
 export const SealKind = z.enum(['company', 'finance', 'invoice', 'contract', 'legal_representative']);
 export const SealOrder = z
-  .object({
+  .strictObject({
     kinds: z
       .array(SealKind)
       .min(1)
@@ -94,24 +94,24 @@ export const SealOrder = z
 
 export const InvoiceKind = z.enum(['vat_ordinary', 'vat_special', 'e_invoice']);
 export const TaxDetails = z
-  .object({
+  .strictObject({
     taxpayerType: z.enum(['small_scale', 'general']),
     invoices: z
-      .array(z.object({ kind: InvoiceKind, quantity: z.number().int().min(1).max(100) }))
+      .array(z.strictObject({ kind: InvoiceKind, quantity: z.number().int().min(1).max(100) }))
       .min(1, 'Ask for at least one kind of invoice')
       .refine((list) => new Set(list.map((i) => i.kind)).size === list.length, 'Each invoice kind may appear once'),
   })
   .meta({ id: 'TaxDetails' });
 
 export const SocialInsuranceDetails = z
-  .object({
+  .strictObject({
     employeeCount: z.number().int().min(0).max(100_000),
     startMonth: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'startMonth is YYYY-MM'),
   })
   .meta({ id: 'SocialInsuranceDetails' });
 
 export const BankDetails = z
-  .object({
+  .strictObject({
     bankCode: z.string().regex(/^[A-Z]{3,8}$/, 'bankCode is the bank short code, e.g. ICBC'),
     branch: z.string().trim().min(2).max(100),
   })
@@ -119,8 +119,8 @@ export const BankDetails = z
 
 export const Delivery = z
   .discriminatedUnion('method', [
-    z.object({ method: z.literal('pickup'), hall: z.string().trim().min(2).max(100).default('三门峡市政务服务中心') }),
-    z.object({
+    z.strictObject({ method: z.literal('pickup'), hall: z.string().trim().min(2).max(100).default('三门峡市政务服务中心') }),
+    z.strictObject({
       method: z.literal('post'),
       recipient: z.string().trim().min(2).max(50),
       mobile: MobileNumber,
@@ -131,10 +131,10 @@ export const Delivery = z
   .meta({ id: 'Delivery' });
 
 export const HousingFundDetails = z
-  .object({ depositRatePercent: z.number().min(5).max(12), employeeCount: z.number().int().min(0).max(100_000) })
+  .strictObject({ depositRatePercent: z.number().min(5).max(12), employeeCount: z.number().int().min(0).max(100_000) })
   .meta({ id: 'HousingFundDetails' });
 
-const ApplicationFormBase = z.object({
+const ApplicationFormBase = z.strictObject({
   companyName: z.string().trim().min(4, 'Company name must be at least 4 characters').max(60),
   entityType: EntityType,
   registeredCapitalYuan: Yuan,
@@ -192,7 +192,7 @@ export function applicationFormFor(cityDivisions: Readonly<Record<string, string
 
 /** Fields an applicant may correct after a department's request for correction (补正). */
 export const ApplicationCorrection = z
-  .object({
+  .strictObject({
     fields: ApplicationFormBase.partial()
       .strict()
       .refine((f) => Object.keys(f).length > 0, 'Send at least one corrected field'),

@@ -59,8 +59,13 @@ export const ErrorCodeSchema = z.enum(Object.keys(ERRORS) as [ErrorCode, ...Erro
 
 /** Turns zod issues into the `details` of an error body. */
 export function issuesToDetails(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): FieldIssue[] {
-  return issues.map((issue) => ({
-    path: [...prefix, ...issue.path].map(String).join('.') || '(body)',
-    message: issue.message,
-  }));
+  const join = (path: readonly PropertyKey[]) => [...prefix, ...path].map(String).join('.') || '(body)';
+  return issues.flatMap((issue) =>
+    // One detail per unknown field, at the field's own path, so a misspelt name is easy to find.
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: join([...issue.path, key]), message: UNKNOWN_FIELD_MESSAGE }))
+      : [{ path: join(issue.path), message: issue.message }],
+  );
 }
+
+export const UNKNOWN_FIELD_MESSAGE = 'Unknown field: check its spelling against the schema (GET /openapi.json), or remove it';

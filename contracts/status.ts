@@ -4,7 +4,7 @@ import { StepId } from './steps.ts';
 
 // What the applicant (and ops) see of an application: GET /v1/applications/{id}.
 
-export const SlaState = z.enum(['on_track', 'at_risk', 'breached', 'met', 'paused', 'not_started']).meta({ id: 'SlaState' });
+export const SlaState = z.enum(['on_track', 'at_risk', 'breached', 'met', 'paused', 'not_started', 'cancelled']).meta({ id: 'SlaState' });
 export type SlaState = z.infer<typeof SlaState>;
 
 export const StepState = z

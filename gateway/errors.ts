@@ -3,7 +3,7 @@
 
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import { ERRORS, type ErrorBody, type ErrorCode, type FieldIssue } from '../contracts/index.ts';
+import { ERRORS, UNKNOWN_FIELD_MESSAGE, type ErrorBody, type ErrorCode, type FieldIssue } from '../contracts/index.ts';
 
 export class ApiError extends Error {
   readonly code: ErrorCode;
@@ -33,12 +33,18 @@ declare module 'fastify' {
 /** Converts fastify-type-provider-zod's validation errors into field issues with dotted paths. */
 function validationDetails(error: FastifyError & { validation?: unknown[]; validationContext?: string }): FieldIssue[] {
   const context = error.validationContext ?? 'body';
-  return (error.validation ?? []).map((v) => {
-    const item = v as { instancePath?: string; message?: string; params?: { issue?: { path?: PropertyKey[]; message?: string } } };
-    const segments = item.params?.issue?.path ?? (item.instancePath ?? '').split('/').filter(Boolean);
-    const path = segments.map(String).join('.');
-    const prefix = context === 'body' ? '' : `${context}.`;
-    return { path: path ? `${prefix}${path}` : context === 'body' ? '(body)' : context, message: item.params?.issue?.message ?? item.message ?? 'invalid' };
+  const prefix = context === 'body' ? '' : `${context}.`;
+  const at = (segments: string[]) => {
+    const path = segments.join('.');
+    return path ? `${prefix}${path}` : context === 'body' ? '(body)' : context;
+  };
+  return (error.validation ?? []).flatMap((v) => {
+    const item = v as { keyword?: string; instancePath?: string; message?: string; params?: { keys?: string[] } };
+    const segments = (item.instancePath ?? '').split('/').filter(Boolean);
+    if (item.keyword === 'unrecognized_keys' && item.params?.keys) {
+      return item.params.keys.map((key) => ({ path: at([...segments, key]), message: UNKNOWN_FIELD_MESSAGE }));
+    }
+    return [{ path: at(segments), message: item.message ?? 'invalid' }];
   });
 }
 

@@ -4,7 +4,7 @@
 
 import { initialTransition, transition } from 'xstate';
 import { DEPARTMENT_NAMES, type ApplicationState, type StepId } from '../../contracts/index.ts';
-import { checkClock, newClock, pauseClock, replanClock, resumeClock, startClock, stopClock, type ClockChange, type ClockPolicy } from '../sla/clocks.ts';
+import { cancelClock, checkClock, newClock, pauseClock, replanClock, resumeClock, startClock, stopClock, type ClockChange, type ClockPolicy } from '../sla/clocks.ts';
 import type { ApplicationContext as StoredContext, Json, NewEffect, NewEvent, SlaClockRow, Transition } from '../store/types.ts';
 import {
   MACHINE_SCHEMA_VERSION,
@@ -80,6 +80,9 @@ export function createOrchestrator(options: OrchestratorOptions) {
         }
         case 'cancelDepartmentCalls':
           for (const s of options.steps) cancelKeys.push(`call:${s.id}`, `poll:${s.id}`);
+          break;
+        case 'cancelClocks':
+          for (const row of [...clocks.values()]) applyClock(cancelClock(row, now, policy));
           break;
         case 'startClock':
           applyClock(startClock(clockRow(p.clock as string), now, policy));

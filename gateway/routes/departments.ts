@@ -103,21 +103,26 @@ export const departmentRoutes =
         } else {
           event = { type: 'step.accepted', step, generation, at, reference: callback.reference, milestone: callback.milestone ?? null };
         }
-        const outcome = await store.apply(callback.applicationId, { dedupKey: `callback:${step}:${callback.eventId}` }, (ctx) =>
-          orchestrator.decide(ctx, event, clock.now()),
-        );
+        // An ignored callback (a duplicate, a late progress report) still records its event id, so a
+        // replay of it is refused like any other.
+        let changed = false;
+        const outcome = await store.apply(callback.applicationId, { dedupKey: `callback:${step}:${callback.eventId}` }, (ctx) => {
+          const transition = orchestrator.decide(ctx, event, clock.now());
+          changed = transition !== null;
+          return transition ?? {};
+        });
         if (!outcome.applied && outcome.reason === 'not_found') throw new ApiError('CALLBACK_UNKNOWN_REQUEST');
         if (!outcome.applied && outcome.reason === 'duplicate') {
           metrics.callbacks.inc({ step, result: 'replayed' });
           request.log.warn({ step, applicationId: callback.applicationId, eventId: callback.eventId }, 'replayed callback refused');
           throw new ApiError('CALLBACK_REPLAYED');
         }
-        metrics.callbacks.inc({ step, result: outcome.applied ? 'applied' : 'ignored' });
-        if (outcome.applied) {
+        metrics.callbacks.inc({ step, result: changed ? 'applied' : 'ignored' });
+        if (changed) {
           deps.executor.wakeUp();
           deps.notify(callback.applicationId);
         }
-        return { received: true as const, applied: outcome.applied };
+        return { received: true as const, applied: changed };
       },
     );
 

@@ -177,6 +177,18 @@ export function stopClock(row: SlaClockRow, now: Date, policy: ClockPolicy): Clo
   };
 }
 
+/** Withdrawal: the clock stops without an outcome; reports leave it out. */
+export function cancelClock(row: SlaClockRow, now: Date, policy: ClockPolicy): ClockChange {
+  if (row.finishedAt) return { clock: row, effects: [], cancelKeys: [], events: [] };
+  const used = consumedAt(row, now, policy);
+  return {
+    clock: { ...row, state: 'cancelled', consumedMs: used.ms, runningSince: null, finishedAt: now.toISOString(), durationMs: used.ms },
+    effects: [],
+    cancelKeys: [timerKey(row.clock)],
+    events: [],
+  };
+}
+
 /** Recomputes a running clock's deadline (after ops load a calendar year). */
 export function replanClock(row: SlaClockRow, policy: ClockPolicy): ClockChange {
   if (!row.runningSince || row.finishedAt) return { clock: row, effects: [], cancelKeys: [], events: [] };

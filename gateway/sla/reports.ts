@@ -33,7 +33,7 @@ export type DepartmentPerformance = z.infer<typeof DepartmentPerformance>;
 
 export function departmentPerformance(steps: readonly StepId[], finished: readonly SlaClockRow[], open: readonly SlaClockRow[]): DepartmentPerformance[] {
   return steps.map((step) => {
-    const done = finished.filter((c) => c.clock === step);
+    const done = finished.filter((c) => c.clock === step && c.state !== 'cancelled');
     const hours = done.map((c) => (c.durationMs ?? 0) / HOUR_MS).sort((a, b) => a - b);
     const onTime = done.filter((c) => c.breachedAt === null).length;
     const stillOpen = open.filter((c) => c.clock === step);
@@ -118,7 +118,7 @@ export const MonthlyReport = z
 export type MonthlyReport = z.infer<typeof MonthlyReport>;
 
 export function monthlyReport(month: string, steps: readonly StepId[], finished: readonly SlaClockRow[], open: readonly SlaClockRow[], now: Date): MonthlyReport {
-  const overall = finished.filter((c) => c.clock === 'overall');
+  const overall = finished.filter((c) => c.clock === 'overall' && c.state !== 'cancelled');
   const hours = overall.map((c) => (c.durationMs ?? 0) / HOUR_MS).sort((a, b) => a - b);
   const onTime = overall.filter((c) => c.breachedAt === null).length;
   return {

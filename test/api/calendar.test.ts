@@ -152,7 +152,7 @@ t.test('invalid calendar documents are refused with CALENDAR_INVALID and the pat
     ['no source', edit((d) => ((d as { source?: string }).source = undefined)), ['source']],
     ['an empty name', edit((d) => (d.holidays[0]!.name = ' ')), ['holidays.0.name']],
     ['the year as a string', edit((d) => ((d as unknown as { year: string }).year = '2027')), ['year']],
-    ['an unknown field', { ...schedule2027(), comment: 'typo' }, ['(body)']],
+    ['an unknown field', { ...schedule2027(), comment: 'typo' }, ['comment']],
     ['workdays missing', edit((d) => ((d as { workdays?: unknown }).workdays = undefined)), ['workdays']],
   ];
   for (const [name, body, paths] of cases) {

@@ -150,6 +150,17 @@ t.test('duplicate and out-of-order callbacks are harmless: one effect and one re
     }
     t.equal(events.filter((e) => e.type === 'application.completed').length, 1, 'the application completed once');
   }
+  // A replay of a callback that was ignored (the stale progress report) is refused like any replay.
+  const stale = h.mocks.departments['seal-engraving'].callbacks().find((c) => c.applicationId === ids[0] && c.outcome === 'progress')!;
+  const replay = await sendCallback(h, 'seal-engraving', {
+    eventId: stale.eventId,
+    applicationId: stale.applicationId,
+    idempotencyKey: stale.idempotencyKey,
+    reference: stale.reference,
+    outcome: 'progress',
+  });
+  t.equal(replay.status, 401);
+  t.match(replay.body, { code: 'CALLBACK_REPLAYED' });
   const text = await metrics(h);
   for (const step of ['seal-engraving', 'tax-invoice']) {
     const applied = metricValue(text, 'qlt_department_callbacks_total', { step, result: 'applied' });

@@ -40,7 +40,7 @@ t.test('the behaviour document: defaults per step, replaced by PUT, refused when
     [{ reject: { when: 'always', reasons: [] } }, ['reject.reasons']],
     [{ capacity: { perWindow: 2 } }, ['capacity.windowMs']],
     [{ mode: 'batch' }, ['mode']],
-    [{ errorRaet: 1 }, ['(body)']],
+    [{ errorRaet: 1 }, ['errorRaet']],
   ] as const;
   for (const [doc, paths] of invalid) {
     const answer = await put(licence.url, doc);
