@@ -55,7 +55,7 @@ export const MockBehaviourDocument = z
     /** At most perWindow new requests per fixed window (e.g. a seal maker's half-day); beyond: 429 + Retry-After. */
     capacity: z.strictObject({ perWindow: z.number().int().min(0), windowMs: z.number().int().positive() }).optional(),
   })
-  .meta({ id: 'MockBehaviour' });
+  .describe('MockBehaviour: the switchable behaviour of a mock department'); // no registry id: the gateway's OpenAPI must not list mock schemas
 
 /** What a test may send (every field optional). */
 export type MockBehaviourInput = z.input<typeof MockBehaviourDocument>;
