@@ -173,12 +173,15 @@ export type ApplicationFormInput = z.input<typeof ApplicationForm>;
  * The form as a given deployment validates it: addresses must lie in the configured city
  * (default 三门峡市 and its districts and counties).
  */
-export function applicationFormFor(cityDivisions: Readonly<Record<string, string>>, options: { housingFundRequired?: boolean } = {}) {
+export function applicationFormFor(cityDivisions: Readonly<Record<string, string>>, options: { requiredSections?: readonly string[] } = {}) {
   const cityName = Object.values(cityDivisions)[0] ?? 'the city';
   const inCity = (code: string) => Object.hasOwn(cityDivisions, code);
   return ApplicationForm.superRefine((form, ctx) => {
-    if (options.housingFundRequired && !form.housingFund) {
-      ctx.addIssue({ code: 'custom', path: ['housingFund'], message: 'This city registers the housing provident fund too: give housingFund (depositRatePercent, employeeCount)' });
+    // Sections that are optional in the contract but needed by a step this deployment enables.
+    for (const section of options.requiredSections ?? []) {
+      if ((form as Record<string, unknown>)[section] === undefined) {
+        ctx.addIssue({ code: 'custom', path: [section], message: `This city's service also needs the ${section} section (a department that uses it is enabled); add it` });
+      }
     }
     if (!inCity(form.address.divisionCode)) {
       ctx.addIssue({

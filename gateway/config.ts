@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { SANMENXIA_DIVISIONS, STEP_IDS, type StepId } from '../contracts/index.ts';
 import { DEFAULT_OFFICE_HOURS, HalfDayRule, OfficeHours } from './calendar/index.ts';
-import { DEFAULT_STEP_DEFINITIONS, HOUSING_FUND_STEP, type StepDefinition } from './orchestration/steps.ts';
+import { DEFAULT_STEP_DEFINITIONS, OPTIONAL_STEP_DEFINITIONS, type StepDefinition } from './orchestration/steps.ts';
 
 const StepEnvPrefix = (step: StepId) => `DEPT_${step.toUpperCase().replace(/-/g, '_')}`;
 
@@ -124,6 +124,10 @@ export function enabledStepIds(config: GatewayConfig): StepId[] {
 
 /** The DAG this deployment runs: the six core steps, plus the optional ones enabled, with window overrides. */
 export function stepDefinitions(config: GatewayConfig): StepDefinition[] {
-  const optional: StepDefinition[] = config.optionalSteps.includes('housing-provident-fund') ? [HOUSING_FUND_STEP] : [];
+  const optional = config.optionalSteps.map((id) => {
+    const definition = OPTIONAL_STEP_DEFINITIONS[id];
+    if (!definition) throw new Error(`Invalid gateway configuration: ${id} is not an optional step (known: ${Object.keys(OPTIONAL_STEP_DEFINITIONS).join(', ')})`);
+    return definition;
+  });
   return [...DEFAULT_STEP_DEFINITIONS, ...optional].map((d) => ({ ...d, windowWorkingDays: config.stepWindows[d.id] ?? d.windowWorkingDays }));
 }

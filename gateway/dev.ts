@@ -3,16 +3,16 @@
 // the department secrets below are public.
 
 import { mkdirSync } from 'node:fs';
-import { CORE_STEP_IDS, type StepId } from '../contracts/index.ts';
+import { CORE_STEP_IDS, STEP_IDS, type StepId } from '../contracts/index.ts';
 import { startMockDepartments } from '../mocks/index.ts';
 import { configFromEnv } from './config.ts';
 import { createGateway } from './runtime.ts';
 
 const env = process.env;
 const basePort = Number(env.MOCK_BASE_PORT ?? 8081);
-const secrets = Object.fromEntries(CORE_STEP_IDS.map((s) => [s, `dev-secret-${s}-change-me`])) as Record<StepId, string>;
-const steps = env.OPTIONAL_STEPS?.includes('housing-provident-fund') ? [...CORE_STEP_IDS, 'housing-provident-fund' as const] : [...CORE_STEP_IDS];
-if (steps.includes('housing-provident-fund')) secrets['housing-provident-fund'] = 'dev-secret-housing-provident-fund-change-me';
+const optional = (env.OPTIONAL_STEPS ?? '').split(',').map((s) => s.trim()).filter((s): s is StepId => (STEP_IDS as readonly string[]).includes(s));
+const steps: StepId[] = [...CORE_STEP_IDS, ...optional];
+const secrets = Object.fromEntries(steps.map((s) => [s, `dev-secret-${s}-change-me`])) as Record<StepId, string>;
 
 const mocks = await startMockDepartments({ steps, secrets, host: '127.0.0.1', basePort });
 const departmentEnv: Record<string, string> = {};

@@ -15,6 +15,8 @@ export interface StepDefinition {
    * from those moments).
    */
   windowStartsAt: 'requested' | 'accepted';
+  /** Optional sections of the application form this step needs (required when the step is enabled). */
+  requiredFormSections?: string[];
 }
 
 export const DEFAULT_STEP_DEFINITIONS: readonly StepDefinition[] = [
@@ -37,6 +39,12 @@ export const HOUSING_FUND_STEP: StepDefinition = {
   dependsOn: ['business-licence'],
   windowWorkingDays: 1,
   windowStartsAt: 'requested',
+  requiredFormSections: ['housingFund'],
+};
+
+/** Steps a deployment may enable with OPTIONAL_STEPS; adding one is an entry here, not a new state. */
+export const OPTIONAL_STEP_DEFINITIONS: Readonly<Partial<Record<StepId, StepDefinition>>> = {
+  'housing-provident-fund': HOUSING_FUND_STEP,
 };
 
 /** The overall promise: everything within 3 working days of submission. */

@@ -50,7 +50,7 @@ export const applicationRoutes =
   async (app) => {
     const { store, orchestrator, clock, executor } = deps;
     const FormSchema = applicationFormFor(deps.config.cityDivisions, {
-      housingFundRequired: orchestrator.steps.some((s) => s.id === 'housing-provident-fund'),
+      requiredSections: orchestrator.steps.flatMap((s) => s.requiredFormSections ?? []),
     });
 
     // Open event streams, ended when the server closes (else a graceful shutdown would wait on them).

@@ -91,6 +91,10 @@ export const departmentRoutes =
         const match = /^(.+):([a-z-]+):(\d+)$/.exec(callback.idempotencyKey);
         if (!match || match[1] !== callback.applicationId || match[2] !== step) throw new ApiError('CALLBACK_UNKNOWN_REQUEST');
         const generation = Number(match[3]);
+        // Only a request the gateway actually sent (this generation or an earlier, superseded one).
+        const application = await store.getApplication(callback.applicationId);
+        const sent = application ? orchestrator.contextOf(application.snapshot).steps[step] : undefined;
+        if (!sent || sent.requests === 0 || generation > sent.generation) throw new ApiError('CALLBACK_UNKNOWN_REQUEST');
         const at = clock.now().toISOString();
         let event: ApplicationEvent;
         if (callback.outcome === 'completed') {

@@ -206,3 +206,20 @@ t.test('a department fetches exactly the fields it is entitled to, signed over t
   const missingPath = '/v1/departments/bank-account/applications/no-such-application';
   t.match(await h.http('GET', missingPath, undefined, signedHeaders(h, 'bank-account', missingPath)), { status: 404, body: { code: 'APPLICATION_NOT_FOUND' } });
 });
+
+t.test('a signed callback for a request the gateway never sent is refused with 404', async (t) => {
+  const h = await startHarness(t);
+  const id = (await h.submit()).body.id as string;
+  await h.waitFor(id, (s) => s.state === 'completed');
+  const before = await eventsOf(h, id);
+  for (const [idempotencyKey, why] of [
+    [`${id}:tax-invoice:7`, 'a generation never issued'],
+    [`${id}:seal-engraving:1`, 'another step in the key'],
+    [`someone-else:tax-invoice:1`, 'another application in the key'],
+  ] as const) {
+    const reply = await sendCallback(h, 'tax-invoice', { eventId: `evt-unknown-${why.length}-0001`, applicationId: id, idempotencyKey, reference: 'REF-X', outcome: 'progress' });
+    t.equal(reply.status, 404, why);
+    t.match(reply.body, { code: 'CALLBACK_UNKNOWN_REQUEST' }, why);
+  }
+  t.same(await eventsOf(h, id), before, 'nothing changed');
+});
