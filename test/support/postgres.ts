@@ -8,6 +8,11 @@
 //      follows TESTCONTAINERS_RYUK_DISABLED, which testcontainers reads on its own.
 //      With no engine at all testcontainers fails in milliseconds with "Could not find a working
 //      container runtime strategy", and we fall through.
+//      Inside a container (/.dockerenv) testcontainers looks for the engine's host through the
+//      bridge network's gateway, which a bridge-less engine does not have: it then reports the
+//      same "no working strategy" error. TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1 (host networking
+//      makes loopback right) avoids that look-up; .ci/run sets it. The image can be built locally
+//      with test/support/build-postgres-image.sh (no registry needed).
 //  (b) DATABASE_URL, when set (a server someone else runs; stop() leaves it alone).
 //  (c) A throwaway local cluster from the PostgreSQL 15 binaries: initdb + pg_ctl as the postgres
 //      user (both refuse to run as root), trust auth, 127.0.0.1 on a free port, fsync off. stop()
@@ -19,13 +24,13 @@
 // Share one server per test file and isolate runs with createTestDatabase() or a schema.
 
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { freePort } from './net.ts';
 
 const run = promisify(execFile);
 
@@ -123,7 +128,12 @@ async function fromTestcontainers(): Promise<TestPostgres | undefined> {
   try {
     client = await getContainerRuntimeClient();
   } catch (error) {
-    if (error instanceof Error && error.message.includes(NO_ENGINE)) return undefined;
+    if (error instanceof Error && error.message.includes(NO_ENGINE)) {
+      if (existsSync('/var/run/docker.sock') && process.env.TESTCONTAINERS_HOST_OVERRIDE === undefined) {
+        console.error('# test PostgreSQL: a Docker socket exists but testcontainers found no working strategy; inside a container with a bridge-less engine set TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1');
+      }
+      return undefined;
+    }
     throw error;
   }
 
@@ -247,17 +257,4 @@ async function startLocalCluster(): Promise<TestPostgres> {
       cleanUp();
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -1,0 +1,34 @@
+# The gateway (and, with another command, the mock departments) as one image.
+#   docker build -t quanliantong-gateway .
+#   docker run -e DATABASE_URL=… -e DEPT_<STEP>_URL=… -e DEPT_<STEP>_SECRET=… -p 8080:8080 quanliantong-gateway
+# Configuration is environment variables only (gateway/config.ts configFromEnv). TypeScript runs
+# through tsx, exactly as in development and tests: there is no separate build output to drift.
+
+# ── dependencies: production only; better-sqlite3 may compile from source (needs python3, make, g++)
+FROM node:20-bookworm AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# ── runtime
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=8080
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json tsconfig.json ./
+COPY contracts ./contracts
+COPY services ./services
+COPY gateway ./gateway
+COPY mocks ./mocks
+# The embedded store's default file (used only when DATABASE_URL is unset).
+RUN mkdir -p data && chown node:node data
+USER node
+EXPOSE 8080
+# /ready: the store answers and the instance is not draining (SIGTERM makes it unready at once).
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# SIGTERM (docker stop): stop taking work, finish or release claimed work, exit 0 (gateway/server.ts).
+STOPSIGNAL SIGTERM
+CMD ["node", "--import", "tsx", "gateway/server.ts"]
