@@ -181,7 +181,9 @@ export function createExecutor(options: ExecutorOptions) {
     while (running) {
       let claimed: Effect[] = [];
       try {
-        claimed = await store.claimDueEffects(options.owner, clock.now().toISOString(), options.leaseMs, options.batchSize);
+        // Claim only what there is room for: claimed work is leased, and a lease should not tick away
+        // while the effect waits in this process behind others.
+        claimed = await store.claimDueEffects(options.owner, clock.now().toISOString(), options.leaseMs, options.batchSize - inFlight.size);
       } catch (error) {
         log.error({ err: error }, 'claiming effects failed');
       }
