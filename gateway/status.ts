@@ -27,7 +27,7 @@ export function slaView(clock: SlaClockRow | undefined, windowWorkingDays: numbe
 }
 
 export function buildStatus(application: ApplicationRow, clocks: SlaClockRow[], orchestrator: Orchestrator, basePath = '/v1/applications'): ApplicationStatus {
-  const context = orchestrator.contextOf(application.snapshot);
+  const context = orchestrator.contextOf(application);
   const byClock = new Map(clocks.map((c) => [c.clock, c]));
   const steps: StepStatus[] = orchestrator.steps.map((def) => {
     const s = context.steps[def.id];

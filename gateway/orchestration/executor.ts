@@ -89,7 +89,7 @@ export function createExecutor(options: ExecutorOptions) {
     if (payload.op === 'submit') {
       const application = await store.getApplication(effect.applicationId);
       if (!application) return 'skipped';
-      const context = orchestrator.contextOf(application.snapshot);
+      const context = orchestrator.contextOf(application);
       const prior = Object.fromEntries(
         Object.entries(context.steps).filter(([, s]) => s?.phase === 'done' && s.result).map(([id, s]) => [id, s!.result]),
       ) as PriorResults;

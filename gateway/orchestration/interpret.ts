@@ -24,6 +24,18 @@ export type NoopEvent = { type: 'effect.discarded' };
 export type GatewayEvent = ApplicationEvent | ClockEvent | NoopEvent | { type: `xstate.after.${string}` };
 
 type Snapshot = ReturnType<ApplicationMachine['resolveState']>;
+/** A persisted snapshot with the machine schema version that wrote it (an application row fits). */
+export interface StoredSnapshot {
+  snapshot: Json;
+  snapshotVersion: number;
+}
+
+/**
+ * Upgrades of persisted snapshots, keyed by the version they upgrade FROM (v → v+1). Bump
+ * MACHINE_SCHEMA_VERSION when a machine change alters state names or context, and add the upgrade
+ * here; in-flight applications are upgraded when next read.
+ */
+export const SNAPSHOT_UPGRADES: Readonly<Record<number, (snapshot: Json) => Json>> = {};
 
 /** What one department-call effect asks for (the payload of its outbox row). */
 export type CallPayload =
@@ -41,7 +53,20 @@ export function createOrchestrator(options: OrchestratorOptions) {
   const windows = new Map<string, number>([['overall', OVERALL_WINDOW_WORKING_DAYS], ...options.steps.map((s) => [s.id, s.windowWorkingDays] as const)]);
   const policy = options.clockPolicy;
 
-  function restore(json: Json): Snapshot {
+  /**
+   * Reads a stored snapshot, first upgrading one written by an older machine version step by step
+   * (SNAPSHOT_UPGRADES), so in-flight applications survive a change of the machine.
+   */
+  function restore(stored: StoredSnapshot): Snapshot {
+    let json = stored.snapshot;
+    if (stored.snapshotVersion > MACHINE_SCHEMA_VERSION) {
+      throw new Error(`snapshot version ${stored.snapshotVersion} was written by a newer gateway (this one knows ${MACHINE_SCHEMA_VERSION}); upgrade this instance`);
+    }
+    for (let version = stored.snapshotVersion; version < MACHINE_SCHEMA_VERSION; version++) {
+      const upgrade = SNAPSHOT_UPGRADES[version];
+      if (!upgrade) throw new Error(`no upgrade from snapshot version ${version}`);
+      json = upgrade(json);
+    }
     return machine.resolveState(json as never);
   }
 
@@ -170,7 +195,7 @@ export function createOrchestrator(options: OrchestratorOptions) {
           clocks: changes.map((c) => c.clock),
         };
       }
-      const snapshot = restore(current.application.snapshot);
+      const snapshot = restore(current.application);
       const [next, actions] = transition(machine, snapshot, event as ApplicationEvent);
       // Unchanged only if there is nothing to do either: a re-entering transition (the poll timer's
       // `after` with reenter: true) hands back the SAME snapshot object together with actions
@@ -182,11 +207,11 @@ export function createOrchestrator(options: OrchestratorOptions) {
     },
 
     /** The machine context of a stored snapshot (for the status document and adapters). */
-    contextOf(snapshot: Json): ApplicationContext {
-      return restore(snapshot).context as ApplicationContext;
+    contextOf(stored: StoredSnapshot): ApplicationContext {
+      return restore(stored).context as ApplicationContext;
     },
-    stateOf(snapshot: Json): ApplicationState {
-      return applicationStateOf(restore(snapshot));
+    stateOf(stored: StoredSnapshot): ApplicationState {
+      return applicationStateOf(restore(stored));
     },
   };
 }

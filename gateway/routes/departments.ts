@@ -93,7 +93,7 @@ export const departmentRoutes =
         const generation = Number(match[3]);
         // Only a request the gateway actually sent (this generation or an earlier, superseded one).
         const application = await store.getApplication(callback.applicationId);
-        const sent = application ? orchestrator.contextOf(application.snapshot).steps[step] : undefined;
+        const sent = application ? orchestrator.contextOf(application).steps[step] : undefined;
         if (!sent || sent.requests === 0 || generation > sent.generation) throw new ApiError('CALLBACK_UNKNOWN_REQUEST');
         const at = clock.now().toISOString();
         let event: ApplicationEvent;
@@ -147,7 +147,7 @@ export const departmentRoutes =
         authenticate(request, step, request.url.split('?')[0]!);
         const application = await store.getApplication(id);
         if (!application) throw new ApiError('APPLICATION_NOT_FOUND');
-        const context = orchestrator.contextOf(application.snapshot);
+        const context = orchestrator.contextOf(application);
         const prior = Object.fromEntries(
           Object.entries(context.steps).filter(([, s]) => s?.phase === 'done').map(([s, c]) => [s, c!.result]),
         ) as PriorResults;
