@@ -29,6 +29,7 @@ const url = await gateway.start();
 const lines = [
   '',
   '全链通 gateway is running (development mode, mock departments)',
+  `  Applicant page ${url}/            (中文: submit, follow live, correct, withdraw)`,
   `  API            ${url}/v1/applications`,
   `  Docs (Swagger) ${url}/docs`,
   `  OpenAPI        ${url}/openapi.json`,
@@ -38,7 +39,7 @@ const lines = [
   '  Mock departments (control: GET/PUT <url>/_mock/behaviour, records: GET <url>/_mock/requests):',
   ...steps.map((s) => `    ${s.padEnd(24)} ${mocks.urls[s]}`),
   '',
-  '  Try:  curl -s -X POST ' + url + '/v1/applications -H "content-type: application/json" -H "Idempotency-Key: demo-0001" --data @docs/examples/application.json',
+  '  Try:  curl -s -X POST ' + url + '/v1/applications -H "content-type: application/json" -H "Idempotency-Key: demo-0001" --data @gateway/web/example-application.json',
   '',
 ];
 process.stdout.write(lines.join('\n') + '\n');

@@ -2,13 +2,25 @@
 
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ErrorBody } from '../../contracts/index.ts';
+import { ApplicationForm, ErrorBody } from '../../contracts/index.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
+import { applicantPage } from '../web/applicant-page.ts';
+import exampleApplication from '../web/example-application.json' with { type: 'json' };
 
 export const systemRoutes =
   (deps: GatewayDeps): FastifyPluginAsyncZod =>
   async (app) => {
+    // Parsed once: the sample must stay a valid application (a broken one fails at start, in every test).
+    const example = ApplicationForm.parse(exampleApplication);
+    const page = applicantPage(JSON.stringify(exampleApplication, null, 2));
+    app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
+    app.get(
+      '/v1/examples/application',
+      { schema: { tags: ['applicant'], summary: 'A valid sample application (三门峡市) to start from', response: { 200: ApplicationForm } } },
+      async () => example,
+    );
+
     app.get('/health', { schema: { tags: ['system'], summary: 'Liveness: the process is up', response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({
       status: 'ok' as const,
     }));

@@ -101,3 +101,16 @@ t.test('GET of an unknown application is a clear 404; unknown routes too', async
   t.equal(route.status, 404);
   t.match(route.body, { code: 'NOT_FOUND' });
 });
+
+t.test('the applicant page (Chinese) and the sample application are served', async (t) => {
+  const h = await startHarness(t);
+  const page = await h.http('GET', '/');
+  t.equal(page.status, 200);
+  t.match(String(page.headers['content-type']), /text\/html/);
+  t.match(page.text, /企业开办“全链通”/);
+  t.match(page.text, /EventSource/, 'the page follows the live event stream');
+  const example = await h.http('GET', '/v1/examples/application');
+  t.equal(example.status, 200);
+  const submitted = await h.http('POST', '/v1/applications', example.body);
+  t.equal(submitted.status, 202, 'the sample is a valid application');
+});
