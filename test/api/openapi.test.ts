@@ -28,6 +28,7 @@ const ERROR = 'Error';
 const EXPECTED: Expected[] = [
   { method: 'post', path: '/v1/applications', params: ['header:idempotency-key'], body: 'ApplicationForm', responses: { 202: 'SubmissionAccepted', 400: ERROR, 409: ERROR, 413: ERROR, 415: ERROR } },
   { method: 'get', path: '/v1/applications/{id}', params: ['path:id'], responses: { 200: 'ApplicationStatus', 404: ERROR } },
+  { method: 'get', path: '/v1/examples/application', responses: { 200: 'ApplicationForm' } },
   { method: 'get', path: '/v1/applications/{id}/events', params: ['path:id', 'header:last-event-id'], responses: { 200: true, 404: ERROR } },
   { method: 'post', path: '/v1/applications/{id}/corrections', params: ['path:id'], body: 'ApplicationCorrection', responses: { 202: 'ApplicationStatus', 400: ERROR, 404: ERROR, 409: ERROR } },
   { method: 'post', path: '/v1/applications/{id}/withdrawal', params: ['path:id'], body: true, responses: { 200: 'ApplicationStatus', 404: ERROR, 409: ERROR } },
