@@ -39,7 +39,8 @@ export const opsRoutes =
       { schema: { tags: ['ops'], summary: 'Live SLA: counts by state, per-department performance (last 30 days), at-risk and breached lists', response: { 200: SlaOverview } } },
       async () => {
         const now = clock.now();
-        const recent = await store.listClocks({ finishedFrom: new Date(now.getTime() - 30 * DAY_MS).toISOString(), finishedTo: now.toISOString() });
+        // [now − 30 days, now] — the end is exclusive in the store, so include this very millisecond.
+        const recent = await store.listClocks({ finishedFrom: new Date(now.getTime() - 30 * DAY_MS).toISOString(), finishedTo: new Date(now.getTime() + 1).toISOString() });
         return slaOverview(steps, await openClocks(), recent, now);
       },
     );
