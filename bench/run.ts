@@ -1,0 +1,288 @@
+// `npm run bench [-- flags]`: throughput, overhead and idle memory of the gateway, on the embedded
+// SQLite store and on PostgreSQL. Writes bench/results/<name>-<timestamp>.json (see README.md for
+// every field) and prints a summary to stdout; progress goes to stderr.
+
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { getTestPostgres, type TestPostgres } from '../test/support/postgres.ts';
+import { liveGateways } from './gateway-handle.ts';
+import { runIdleMemory, type IdleResult } from './idle-memory.ts';
+import { runOverhead, type OverheadResult } from './overhead.ts';
+import type { StoreKind } from './setup.ts';
+import { machineBusyOver } from './proc.ts';
+import { round } from './stats.ts';
+import { runThroughput, type ThroughputResult } from './throughput.ts';
+
+const HELP = `Usage: npm run bench -- [options]
+
+  --n <count>                 applications in the throughput run, per store (default 2000)
+  --warmup <count>            throughput warm-up applications, not measured (default 100)
+  --concurrency <count>       applications in flight during the throughput run (default 32)
+  --overhead-runs <count>     single-application runs per path for the overhead ratio (default 50)
+  --overhead-warmup <count>   warm-up runs per path before those (default 10)
+  --idle-applications <count> waiting applications for the idle-memory measurement (default 100000)
+  --idle-seconds <s>          how long the gateway idles before its RSS is read (default 10)
+  --idle-repeats <count>      gateway processes measured per idle configuration; medians compared (default 3)
+  --stores <list>             stores for throughput and overhead: sqlite,postgres (default both)
+  --idle-stores <list>        stores for idle memory (default sqlite; writing 100,000 applications to
+                              PostgreSQL takes 3-4 min here: add it with sqlite,postgres)
+  --only <list>               throughput,overhead,idle (default all three)
+  --log-level <level>         the gateway's log level; logs go to /dev/null (default info, as in production)
+  --name <name>               results file name prefix (default bench)
+  --seed <n>                  seed of the mock departments' identifiers (default 1)
+  --quick                     a smoke run: --n 300 --warmup 30 --overhead-runs 10 --idle-applications 10000 --idle-seconds 3
+  --help
+
+PostgreSQL comes from test/support/postgres.ts: testcontainers if an engine runs, else DATABASE_URL,
+else a throwaway local cluster (stopped and deleted at the end). TEST_POSTGRES_SOURCE forces one.`;
+
+const { values: flags } = parseArgs({
+  options: {
+    n: { type: 'string' },
+    warmup: { type: 'string' },
+    concurrency: { type: 'string' },
+    'overhead-runs': { type: 'string' },
+    'overhead-warmup': { type: 'string' },
+    'idle-applications': { type: 'string' },
+    'idle-seconds': { type: 'string' },
+    'idle-repeats': { type: 'string' },
+    stores: { type: 'string' },
+    'idle-stores': { type: 'string' },
+    only: { type: 'string' },
+    'log-level': { type: 'string' },
+    name: { type: 'string' },
+    seed: { type: 'string' },
+    quick: { type: 'boolean' },
+    help: { type: 'boolean' },
+  },
+  strict: true,
+});
+if (flags.help) {
+  process.stdout.write(HELP + '\n');
+  process.exit(0);
+}
+
+function count(name: keyof typeof flags, fallback: number, quick: number, min = 0): number {
+  const raw = flags[name];
+  const value = raw === undefined ? (flags.quick ? quick : fallback) : Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be an integer ≥ ${min}; got ${String(raw)}`);
+  return value;
+}
+function list<T extends string>(name: 'stores' | 'idle-stores' | 'only', allowed: readonly T[], fallback: readonly T[] = allowed): T[] {
+  const raw = flags[name];
+  if (raw === undefined) return [...fallback];
+  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = items.filter((s) => !(allowed as readonly string[]).includes(s));
+  if (unknown.length > 0 || items.length === 0) throw new Error(`--${name} takes a comma-separated subset of ${allowed.join(',')}; got "${raw}"`);
+  return items as T[];
+}
+
+const options = {
+  n: count('n', 2000, 300, 1),
+  warmup: count('warmup', 100, 30),
+  concurrency: count('concurrency', 32, 32, 1),
+  overheadRuns: count('overhead-runs', 50, 10, 1),
+  overheadWarmup: count('overhead-warmup', 10, 3),
+  idleApplications: count('idle-applications', 100_000, 10_000, 1),
+  idleSeconds: count('idle-seconds', 10, 3, 1),
+  idleRepeats: count('idle-repeats', 3, 1, 1),
+  stores: list<StoreKind>('stores', ['sqlite', 'postgres']),
+  idleStores: list<StoreKind>('idle-stores', ['sqlite', 'postgres'], ['sqlite']),
+  only: list('only', ['throughput', 'overhead', 'idle'] as const),
+  logLevel: flags['log-level'] ?? 'info',
+  name: flags.name ?? 'bench',
+  seed: count('seed', 1, 1),
+  quick: flags.quick ?? false,
+};
+if (!/^[A-Za-z0-9._-]+$/.test(options.name)) throw new Error('--name may hold letters, digits, ".", "_" and "-" only');
+
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+let postgres: TestPostgres | undefined;
+async function cleanUp() {
+  await Promise.allSettled([...liveGateways].map((g) => g.stop()));
+  await postgres?.stop().catch(() => undefined);
+  postgres = undefined;
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    progress(`\n${signal}: stopping the gateway processes and PostgreSQL…`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+function git(args: string[]): string | null {
+  try {
+    return execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+async function postgresVersion(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]!.v;
+  } finally {
+    await client.end();
+  }
+}
+
+// Numbers from a machine that something else keeps busy measure that something too: say so.
+const busyBefore = round(await machineBusyOver(1_000), 3);
+if (busyBefore > 0.1) progress(`warning: the machine is ${Math.round(busyBefore * 100)}% busy before the benchmark starts; figures will be lower and noisier`);
+
+const startedAt = new Date();
+const errors: Array<{ phase: string; store: StoreKind; message: string }> = [];
+const throughput: ThroughputResult[] = [];
+const overhead: OverheadResult[] = [];
+const idleMemory: IdleResult[] = [];
+let postgresInfo: { source: string; serverVersion: string } | null = null;
+
+async function phase<T>(name: string, store: StoreKind, into: T[], work: () => Promise<T>) {
+  const t0 = Date.now();
+  progress(`${name} on ${store}…`);
+  try {
+    into.push(await work());
+    progress(`${name} on ${store}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    errors.push({ phase: name, store, message });
+    progress(`${name} on ${store} FAILED: ${message}`);
+  }
+}
+
+try {
+  const needsPostgres =
+    ((options.only.includes('throughput') || options.only.includes('overhead')) && options.stores.includes('postgres')) ||
+    (options.only.includes('idle') && options.idleStores.includes('postgres'));
+  if (needsPostgres) {
+    postgres = await getTestPostgres();
+    postgresInfo = { source: postgres.source, serverVersion: await postgresVersion(postgres.url) };
+  }
+  const postgresUrl = postgres?.url;
+  const common = { postgresUrl, logLevel: options.logLevel, seed: options.seed };
+  if (options.only.includes('throughput')) {
+    for (const store of options.stores) {
+      await phase('throughput', store, throughput, () =>
+        runThroughput({ ...common, store, postgresLocal: postgres?.source === 'local-cluster', n: options.n, warmup: options.warmup, concurrency: options.concurrency, settleTimeoutMs: 120_000, progress }),
+      );
+    }
+  }
+  if (options.only.includes('overhead')) {
+    for (const store of options.stores) {
+      await phase('overhead', store, overhead, () => runOverhead({ ...common, store, postgresLocal: postgres?.source === 'local-cluster', runs: options.overheadRuns, warmup: options.overheadWarmup }));
+    }
+  }
+  if (options.only.includes('idle')) {
+    for (const store of options.idleStores) {
+      await phase('idle memory', store, idleMemory, () =>
+        runIdleMemory({ ...common, store, applications: options.idleApplications, idleSeconds: options.idleSeconds, repeats: options.idleRepeats, progress }),
+      );
+    }
+  }
+} finally {
+  await cleanUp();
+}
+
+const finishedAt = new Date();
+const report = {
+  schemaVersion: 1,
+  name: options.name,
+  startedAt: startedAt.toISOString(),
+  finishedAt: finishedAt.toISOString(),
+  durationSeconds: round((finishedAt.getTime() - startedAt.getTime()) / 1000, 1),
+  machine: {
+    node: process.version,
+    platform: `${process.platform} ${release()}`,
+    arch: process.arch,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    totalMemoryBytes: totalmem(),
+    /** Share of all cores busy during the second before the run: other load on the machine. */
+    busyBeforeStart: busyBefore,
+  },
+  git: { commit: git(['rev-parse', 'HEAD']), dirty: (git(['status', '--porcelain']) ?? '') !== '' },
+  options,
+  postgres: postgresInfo,
+  throughput,
+  overhead,
+  idleMemory,
+  errors,
+};
+
+const resultsDir = join(REPO_ROOT, 'bench', 'results');
+mkdirSync(resultsDir, { recursive: true });
+const file = join(resultsDir, `${options.name}-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+
+// ── summary ──────────────────────────────────────────────────────────────────────────────────
+const mib = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MiB`;
+/** Right-aligned columns, except those listed in `left`. */
+const pad = (cells: Array<string | number>, widths: number[], left: number[] = []) =>
+  cells.map((c, i) => (left.includes(i) ? String(c).padEnd(widths[i]!) : String(c).padStart(widths[i]!))).join('  ');
+const out: string[] = [];
+out.push('', `全链通 gateway benchmark (${report.durationSeconds} s) → ${relative(process.cwd(), file)}`);
+out.push(`machine: ${report.machine.cpus} × ${report.machine.cpuModel}, Node ${process.version}; ${Math.round(busyBefore * 100)}% busy before the start`);
+if (postgresInfo) out.push(`PostgreSQL ${postgresInfo.serverVersion} from ${postgresInfo.source}`);
+if (throughput.length > 0) {
+  out.push('', `1. Throughput: ${options.n} applications per store, ${options.concurrency} in flight (closed loop), after ${options.warmup} warm-up`);
+  const w = [9, 8, 14, 10, 10, 10, 12, 12, 7];
+  out.push(pad(['store', 'apps/s', 'transitions/s', 'p50 ms', 'p90 ms', 'p99 ms', 'peak RSS', 'CPU ms/app', 'failed'], w));
+  for (const t of throughput) {
+    const l = t.latencyMs.submitToComplete;
+    out.push(pad([t.store, t.applicationsPerSecond, t.transitionsPerSecond, l.p50, l.p90, l.p99, mib(t.gatewayProcess.peakRssBytes), t.gatewayProcess.cpuMsPerApplication, t.failed], w));
+  }
+  out.push(`   transitions = committed store transactions that applied an event (${throughput.map((t) => `${t.store}: ${t.transitionsPerApplication}`).join(', ')} per application); peak RSS of the gateway process, sampled every 100 ms`);
+  for (const t of throughput) {
+    const pgCpu = t.postgresServerCpuSeconds === null ? '' : `, PostgreSQL server ${t.postgresServerCpuSeconds} s`;
+    out.push(
+      `   CPU during the ${t.store} run (${t.wallSeconds} s): gateway ${t.gatewayProcess.cpuSeconds} s, load generator + mocks ${t.benchProcess.cpuSeconds} s${pgCpu}, ` +
+        `other processes ${t.otherProcessesCpuSeconds} s; machine ${Math.round(t.machineCpuBusy * 100)}% busy`,
+    );
+  }
+}
+if (overhead.length > 0) {
+  out.push('', `2. Overhead: one application at a time, ${options.overheadRuns} runs each, medians`);
+  const w = [9, 13, 12, 8, 10, 16, 11];
+  out.push(pad(['store', 'gateway ms', 'direct ms', 'ratio', 'added ms', 'gateway p90 ms', 'other CPU'], w));
+  for (const o of overhead) out.push(pad([o.store, o.gatewayMs.p50, o.directMs.p50, `${o.ratio}×`, o.addedMs, o.gatewayMs.p90, `${o.cpu.otherSeconds} s`], w));
+}
+if (idleMemory.length > 0) {
+  out.push(
+    '',
+    `3. Idle memory: the gateway process idle ${options.idleSeconds} s on a store with ${options.idleApplications} applications waiting on timers vs an empty one; ` +
+      `median of ${options.idleRepeats} process${options.idleRepeats === 1 ? '' : 'es'} each`,
+  );
+  const w = [9, 34, 12, 12, 12, 10];
+  out.push(pad(['store', 'reading', 'empty', 'loaded', 'delta', 'B/app'], w, [1]));
+  const rows: Array<[string, keyof IdleResult['median']['empty']]> = [
+    ['VmRSS after idling', 'rssAfterIdleBytes'],
+    ['VmRSS after a full GC', 'rssAfterGcBytes'],
+    ['VmRSS − free V8 heap (after GC)', 'rssLessFreeHeapAfterGcBytes'],
+    ['V8 heap used (after GC)', 'heapUsedAfterGcBytes'],
+  ];
+  for (const i of idleMemory) {
+    for (const [label, key] of rows) {
+      out.push(pad([label === rows[0]![0] ? i.store : '', label, mib(i.median.empty[key]), mib(i.median.loaded[key]), mib(i.deltaBytes[key]), i.deltaPerApplicationBytes[key]], w, [1]));
+    }
+    const work = (samples: IdleResult['loaded']) => samples.reduce((s, x) => s + x.transitionsDuringIdle + x.departmentRequestsDuringIdle, 0);
+    const cpu = (samples: IdleResult['loaded']) => samples.map((x) => x.cpuSecondsDuringIdle).join('/');
+    out.push(
+      `   ${i.store}: ${i.loaded[0]?.pendingEffects} pending effects; work while idle ${work(i.empty)} vs ${work(i.loaded)} (transitions + department requests); ` +
+        `CPU while idle ${cpu(i.empty)} s vs ${cpu(i.loaded)} s; start-up ${i.empty.map((x) => x.startupMs).join('/')} ms vs ${i.loaded.map((x) => x.startupMs).join('/')} ms; ` +
+        `written in ${i.seedSeconds} s`,
+    );
+  }
+  out.push(`   (state: ${idleMemory[0]!.state})`);
+}
+for (const e of errors) out.push('', `FAILED ${e.phase} on ${e.store}: ${e.message}`);
+process.stdout.write(out.join('\n') + '\n');
+process.exit(errors.length > 0 ? 1 : 0);
