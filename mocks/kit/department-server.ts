@@ -8,6 +8,7 @@
 // before the request is processed (a retry with the same key then does the work once); a
 // 'timeout' fault processes the request and only withholds the answer, like a department that did
 // the work and lost the reply.
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Agent, request as httpRequest } from 'undici';
@@ -175,6 +176,8 @@ export async function startMock<S extends StepId>(definition: MockStepDefinition
   let closing: Promise<void> | undefined;
   // Aborted on close: ends latency sleeps, hangs, callback retries and in-flight callbacks.
   const lifetime = new AbortController();
+  // Every pending wait and callback delivery listens on this one signal; under load there are many.
+  setMaxListeners(0, lifetime.signal);
   const agent = new Agent({ connect: { timeout: 2_000 }, headersTimeout: 5_000, bodyTimeout: 5_000, keepAliveTimeout: 1_000 });
 
   const app: FastifyInstance = options.logger
