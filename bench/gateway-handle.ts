@@ -36,7 +36,7 @@ export async function startGatewayProcess(config: GatewayConfigInput, options: {
   const child: ChildProcess = fork(ENTRY, [], {
     cwd: REPO_ROOT,
     // --expose-gc only makes gc() callable (stats({ gc: true })); it changes no heuristic of V8's.
-    execArgv: ['--import', 'tsx', '--expose-gc'],
+    execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean)],
     env: { ...process.env, BENCH_GATEWAY_CONFIG: JSON.stringify(config) },
     // stdout (the gateway's JSON log) to /dev/null; stderr kept for a failure report.
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
