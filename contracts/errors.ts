@@ -69,3 +69,19 @@ export function issuesToDetails(issues: readonly z.core.$ZodIssue[], prefix: rea
 }
 
 export const UNKNOWN_FIELD_MESSAGE = 'Unknown field: check its spelling against the schema (GET /openapi.json), or remove it';
+
+/**
+ * The dotted path of the first string (or key) containing U+0000, or null if there is none.
+ * No text in the protocol has a use for it, and PostgreSQL's jsonb cannot store it.
+ */
+export function pathOfNulCharacter(value: unknown, path = ''): string | null {
+  if (typeof value === 'string') return value.includes('\0') ? path : null;
+  if (value === null || typeof value !== 'object') return null;
+  for (const [key, child] of Object.entries(value)) {
+    const childPath = path ? `${path}.${key}` : key;
+    if (key.includes('\0')) return childPath;
+    const found = pathOfNulCharacter(child, childPath);
+    if (found !== null) return found;
+  }
+  return null;
+}

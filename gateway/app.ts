@@ -12,6 +12,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { GatewayDeps } from './deps.ts';
+import { pathOfNulCharacter } from '../contracts/index.ts';
 import { ApiError, installErrorHandling } from './errors.ts';
 import { applicationRoutes } from './routes/applications.ts';
 import { departmentRoutes } from './routes/departments.ts';
@@ -46,7 +47,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     }
     // PostgreSQL's jsonb cannot hold U+0000, and no field of ours has a use for it: refuse it here,
     // as a 400 naming the field, rather than fail on one store and not the other.
-    const path = pathOfNul(parsed);
+    const path = pathOfNulCharacter(parsed);
     if (path !== null) {
       return done(new ApiError('REQUEST_INVALID', { details: [{ path: path || '(body)', message: 'Text may not contain the NUL character (\\u0000); remove it' }] }), undefined);
     }
@@ -81,17 +82,4 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   await app.register(departmentRoutes(deps));
   await app.register(opsRoutes(deps));
   return app as unknown as FastifyInstance;
-}
-
-/** The dotted path of the first string (or key) containing U+0000, or null if there is none. */
-function pathOfNul(value: unknown, path = ''): string | null {
-  if (typeof value === 'string') return value.includes('\0') ? path : null;
-  if (value === null || typeof value !== 'object') return null;
-  for (const [key, child] of Object.entries(value)) {
-    const childPath = path ? `${path}.${key}` : key;
-    if (key.includes('\0')) return childPath;
-    const found = pathOfNul(child, childPath);
-    if (found !== null) return found;
-  }
-  return null;
 }

@@ -16,7 +16,7 @@ import { CircuitState, ConsecutiveBreaker, circuitBreaker, fullJitterGenerator, 
 import type { Logger } from 'pino';
 import { Agent, request } from 'undici';
 import type { Dispatcher } from 'undici';
-import { DepartmentAnswer, ErrorBody, STEP_CONTRACTS, issuesToDetails } from '../contracts/index.ts';
+import { DepartmentAnswer, ErrorBody, STEP_CONTRACTS, issuesToDetails, pathOfNulCharacter } from '../contracts/index.ts';
 import type { DepartmentRequestEnvelope, StepId } from '../contracts/index.ts';
 import type { AdapterOptions, BreakerState, CallObservation, CallOutcome } from './types.ts';
 
@@ -243,6 +243,8 @@ export function createDepartmentClient(options: DepartmentClientOptions): Depart
       // department that did record the request answers it again, properly this time.
       return failure('DEPARTMENT_ANSWER_MALFORMED', status);
     }
+    const nul = pathOfNulCharacter(json);
+    if (nul !== null) return failure('DEPARTMENT_ANSWER_INVALID', status, `the NUL character is not allowed (at ${nul || 'the answer'})`);
     const answer = DepartmentAnswer.safeParse(json);
     if (!answer.success) return invalid(status, 'answer', answer.error.issues);
     const value = answer.data;

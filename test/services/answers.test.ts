@@ -47,6 +47,18 @@ t.test('completed without a reference → reference null; unknown result fields 
   t.same(outcome, { kind: 'completed', reference: null, result: RESULTS['social-insurance'] });
 });
 
+t.test('a NUL character anywhere in an answer is a permanent contract violation (no store can keep it)', async (t) => {
+  const department = await startDepartment(t, async () => ({
+    outcome: 'completed',
+    reference: 'SI-REF-NUL',
+    result: { ...RESULTS['social-insurance'], registrationNumber: '4112\u00000001' },
+  }));
+  const outcome = failed((await submitTo(t, department)).outcome);
+  t.equal(outcome.code, 'DEPARTMENT_ANSWER_INVALID');
+  t.equal(outcome.transient, false);
+  t.match(outcome.message, /result\.registrationNumber/);
+});
+
 t.test('202 accepted → accepted, with the milestone validated against the step contract', async (t) => {
   const milestone = { sealCodes: [{ kind: 'company', sealCode: '4112020000123' }], codesAssignedAt: '2026-03-02T11:00:00+08:00' };
   const department = await startDepartment(t, async (_request, reply) => reply.code(202).send({ outcome: 'accepted', reference: 'SE-9', milestone }));
