@@ -36,7 +36,7 @@ export const opsRoutes =
 
     app.get(
       '/v1/ops/sla',
-      { schema: { tags: ['ops'], summary: 'Live SLA: counts by state, per-department performance (last 30 days), at-risk and breached lists', response: { 200: SlaOverview } } },
+      { schema: { tags: ['ops'], summary: 'Live SLA: counts by state, per-department performance (last 30 days), at-risk and breached lists', response: { 401: ErrorBody, 200: SlaOverview } } },
       async () => {
         const now = clock.now();
         // [now − 30 days, now] — the end is exclusive in the store, so include this very millisecond.
@@ -58,6 +58,7 @@ export const opsRoutes =
             limit: z.coerce.number().int().min(1).max(500).default(100),
           }),
           response: {
+            401: ErrorBody,
             200: z.object({
               items: z.array(ClockSummary.extend({ companyName: z.string(), applicationState: ApplicationState })),
             }),
@@ -97,7 +98,7 @@ export const opsRoutes =
           tags: ['ops'],
           summary: 'Send a step that needs attention to its department again (same idempotency key)',
           params: z.object({ id: z.string().min(1).max(64), step: StepId }),
-          response: { 202: z.object({ applicationId: z.string(), step: StepId, state: z.string() }), 404: ErrorBody, 409: ErrorBody },
+          response: { 401: ErrorBody, 202: z.object({ applicationId: z.string(), step: StepId, state: z.string() }), 404: ErrorBody, 409: ErrorBody },
         },
       },
       async (request, reply) => {
@@ -125,7 +126,7 @@ export const opsRoutes =
             format: z.enum(['json', 'csv']).optional().describe('Overrides the Accept header'),
           }),
           produces: ['application/json', 'text/csv'],
-          response: { 200: MonthlyReport, 400: ErrorBody },
+          response: { 401: ErrorBody, 200: MonthlyReport, 400: ErrorBody },
         },
       },
       async (request, reply) => {
@@ -155,7 +156,7 @@ export const opsRoutes =
         schema: {
           tags: ['ops'],
           summary: 'Department health: circuit breaker state per department',
-          response: { 200: z.object({ departments: z.array(z.object({ step: StepId, circuit: z.enum(['closed', 'open', 'half_open']), url: z.string() })) }) },
+          response: { 401: ErrorBody, 200: z.object({ departments: z.array(z.object({ step: StepId, circuit: z.enum(['closed', 'open', 'half_open']), url: z.string() })) }) },
         },
       },
       async () => ({
@@ -167,7 +168,7 @@ export const opsRoutes =
 
     app.get(
       '/v1/ops/calendar/:year',
-      { schema: { tags: ['ops'], summary: "A year's holiday and make-up-workday schedule", params: YearParams, response: { 200: CalendarYearDocument, 404: ErrorBody } } },
+      { schema: { tags: ['ops'], summary: "A year's holiday and make-up-workday schedule", params: YearParams, response: { 401: ErrorBody, 200: CalendarYearDocument, 404: ErrorBody } } },
       async (request) => {
         const document = calendar.get(request.params.year);
         if (!document) throw new ApiError('CALENDAR_YEAR_NOT_LOADED');
@@ -184,7 +185,7 @@ export const opsRoutes =
           summary: "Load (or replace) a year's schedule at run time; deadlines that were provisional are recomputed",
           params: YearParams,
           body: CalendarYearDocument,
-          response: { 200: z.object({ year: z.number(), replaced: z.boolean(), replanned: z.number().int() }), 400: ErrorBody },
+          response: { 401: ErrorBody, 200: z.object({ year: z.number(), replaced: z.boolean(), replanned: z.number().int() }), 400: ErrorBody },
         },
       },
       async (request) => {

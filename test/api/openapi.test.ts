@@ -124,6 +124,7 @@ t.test('GET /openapi.json documents every route with its schemas', async (t) => 
       }
     }
     t.ok(Object.keys(op.responses).some((s) => s.startsWith('2')), `${label} documents a success response`);
+    if (e.path.startsWith('/v1/ops/')) t.ok(op.responses['401'], `${label} documents 401 OPS_UNAUTHORIZED`);
   }
   // Exactly the routes above (and nothing undocumented sneaks in, nor the hidden openapi route itself).
   const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
