@@ -1,4 +1,4 @@
-// Lint rules, including the architecture's import boundaries (DESIGN.md "Architecture"):
+// Lint rules, including the architecture's import boundaries (docs/design.md "Architecture"):
 // contracts/ imports nothing of ours; services/ and mocks/ import only contracts/;
 // the orchestration machine is pure (no I/O modules); nothing but tests and the dev launcher imports mocks/.
 import js from '@eslint/js';

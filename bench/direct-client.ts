@@ -1,6 +1,6 @@
 // The baseline of the overhead measurement: the same six department calls the gateway makes for
 // one application, made directly with undici and nothing else — no store, no machine, no outbox.
-// Parallel wherever the DAG allows (DESIGN.md): the licence first; then seal, tax and social
+// Parallel wherever the DAG allows (docs/design.md): the licence first; then seal, tax and social
 // insurance together; the bank as soon as the seal is filed; the post once seal and tax are done.
 // An asynchronous department (seal, tax) answers 202 and calls back: a small HTTP server on
 // loopback receives the signed callback, checks the signature and resumes the waiting step —

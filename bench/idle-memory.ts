@@ -1,5 +1,5 @@
 // 3. Idle memory: what 100,000 in-flight applications cost a gateway process that is waiting on
-// their timers. DESIGN.md: "100,000 applications waiting on half-day windows cost rows, not
+// their timers. docs/design.md: "100,000 applications waiting on half-day windows cost rows, not
 // actors or timers." Measured as the VmRSS of a fresh gateway process, after 10 s of idling, on a
 // store holding N waiting applications, against the same on an empty store.
 //

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 // ONE error shape for every 4xx/5xx the gateway (and every department contract) returns.
-// Codes are strings, stable, never reused (STYLE.md §5). Messages tell a person what to do next.
+// Codes are strings, stable, never reused (docs/style.md §5). Messages tell a person what to do next.
 
 export const FieldIssue = z
   .object({

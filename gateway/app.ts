@@ -1,5 +1,5 @@
 // The app is a plugin-composed Fastify instance; the server (server.ts) is a thin shell around it
-// (STYLE.md §7). Tests build it with real dependencies and call app.inject() or listen on port 0.
+// (docs/style.md §7). Tests build it with real dependencies and call app.inject() or listen on port 0.
 
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';

@@ -1,4 +1,4 @@
-// All time goes through one injectable clock (DESIGN.md "Time"). Production uses the wall clock;
+// All time goes through one injectable clock (docs/design.md "Time"). Production uses the wall clock;
 // tests use a fake one and move it on explicitly, so three working days pass in milliseconds.
 
 export interface Clock {

@@ -1,4 +1,4 @@
-// Configuration, validated once at boot, typed, frozen (STYLE.md §8). Nothing else reads process.env.
+// Configuration, validated once at boot, typed, frozen (docs/style.md §8). Nothing else reads process.env.
 
 import { z } from 'zod';
 import { SANMENXIA_DIVISIONS, STEP_IDS, type StepId } from '../contracts/index.ts';

@@ -1,4 +1,4 @@
-// The one error handler (STYLE.md §7): every failure leaves as `{ code, message, details? }` with a
+// The one error handler (docs/style.md §7): every failure leaves as `{ code, message, details? }` with a
 // code from the catalogue in contracts/errors.ts; 5xx internals are logged, never shown.
 
 import type { FastifyError, FastifyInstance } from 'fastify';

@@ -1,6 +1,6 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 
-// Personal data (identity numbers, mobile numbers) never appears whole in logs (DESIGN.md). The
+// Personal data (identity numbers, mobile numbers) never appears whole in logs (docs/design.md). The
 // gateway logs identifiers, not forms; these redaction paths are the safety net for anything that
 // slips through — at the levels of nesting our documents have.
 const PERSONAL = ['idNumber', 'mobile'];

@@ -38,7 +38,7 @@ const NOTICES: Record<number, string> = {
 
 /**
  * Make-up workdays (调休上班) copied by hand from each notice: an independent check on the package.
- * The 2026 list is also in DESIGN.md "Platform notes".
+ * The 2026 list is also in docs/design.md "Platform notes".
  */
 const EXPECTED_WORKDAYS: Record<number, string[]> = {
   2019: ['02-02', '02-03', '04-28', '05-05', '09-29', '10-12'],

@@ -1,4 +1,4 @@
-// The outbound HTTP policy, in one place (STYLE.md §6): how the gateway talks to every department.
+// The outbound HTTP policy, in one place (docs/style.md §6): how the gateway talks to every department.
 //
 //   - one undici Agent per department (keep-alive; connect, headers and body timeouts),
 //   - one cockatiel circuit breaker per department, counting only transient failures,
@@ -9,7 +9,7 @@
 // stops, and 100,000 applications waiting on retries would be 100,000 pending timers. Retries are
 // durable instead: the gateway's executor records the failed attempt, computes the next due time
 // with retryDelayMs() and stores it as a timer row; when the row comes due it calls the adapter
-// again with the SAME idempotency key (DESIGN.md "Orchestration"). So an adapter call is exactly
+// again with the SAME idempotency key (docs/design.md "Orchestration"). So an adapter call is exactly
 // one HTTP exchange (or none, when the circuit is open).
 
 import { CircuitState, ConsecutiveBreaker, circuitBreaker, fullJitterGenerator, handleWhenResult, isBrokenCircuitError } from 'cockatiel';
@@ -26,7 +26,7 @@ export const DEFAULT_BREAKER = Object.freeze({ consecutiveFailures: 5, halfOpenA
 export const MAX_ANSWER_BYTES = 1024 * 1024;
 
 /**
- * The `code` of every failed CallOutcome this module produces. Stable strings (STYLE.md §5):
+ * The `code` of every failed CallOutcome this module produces. Stable strings (docs/style.md §5):
  * the gateway stores them as the step's problem and may branch on them.
  */
 export const DEPARTMENT_FAILURES = {

@@ -1,4 +1,4 @@
-// The door of services/ (STYLE.md §11): the adapter interface, the outbound HTTP helpers the
+// The door of services/ (docs/style.md §11): the adapter interface, the outbound HTTP helpers the
 // executor needs, and one factory per department. Adding a department = a folder + a line below.
 
 import type { StepId } from '../contracts/index.ts';

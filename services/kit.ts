@@ -1,4 +1,4 @@
-// What every department adapter has in common (STYLE.md §2), so that a department folder holds
+// What every department adapter has in common (docs/style.md §2), so that a department folder holds
 // only what is particular to it: which fields of the application (and of earlier results) it is
 // entitled to. The HTTP policy lives in ./http.ts.
 

@@ -1,4 +1,4 @@
-// The one shape every department adapter has (STYLE.md §2): the gateway's executor talks to
+// The one shape every department adapter has (docs/style.md §2): the gateway's executor talks to
 // departments only through this interface. Adding a department = a folder implementing it plus a
 // registration line in services/index.ts.
 

@@ -4,7 +4,7 @@ import { WEEKDAY_NAMES, dayParts, parseDay } from './shanghai-time.ts';
 // One year's State Council holiday schedule (国务院办公厅关于 YYYY 年部分节假日安排的通知), as ops
 // upload it with PUT /v1/ops/calendar/{year} and as shipped in gateway/calendar/data/<year>.json.
 // Ops write these by hand from the notice each November, so every message names the offending
-// date and says how to fix it (STYLE.md §5). The schema imports only zod: it can move to
+// date and says how to fix it (docs/style.md §5). The schema imports only zod: it can move to
 // contracts/ unchanged if the route wants it there.
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 // Office hours of the service centre: sessions of a day (morning, afternoon — the gap is the lunch
 // break), optionally a different timetable for a season (many offices in China keep a summer
-// timetable with a longer lunch break). Configuration is validated once at boot (STYLE.md §8).
+// timetable with a longer lunch break). Configuration is validated once at boot (docs/style.md §8).
 
 const CLOCK_RE = /^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/;
 const MONTH_DAY_RE = /^(\d{2})-(\d{2})$/;

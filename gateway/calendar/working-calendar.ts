@@ -1,4 +1,4 @@
-// The working-day calendar of Asia/Shanghai (DESIGN.md "Time"; docs/calendar.md for ops).
+// The working-day calendar of Asia/Shanghai (docs/design.md "Time"; docs/calendar.md for ops).
 //
 // Pure: no I/O, no clock. Year schedules come in as data; every answer is a function of the
 // arguments and the loaded years. Internally all time is integer milliseconds.

@@ -1,4 +1,4 @@
-// The orchestration DAG as data (DESIGN.md "Dependencies between steps"). The machine is generated
+// The orchestration DAG as data (docs/design.md "Dependencies between steps"). The machine is generated
 // from this list; adding a department is a new entry here (or in configuration), not a new state.
 
 import type { StepId } from '../../contracts/index.ts';

@@ -20,7 +20,7 @@ export interface StoreConfig {
   now?: () => Date;
 }
 
-/** PostgreSQL when a database URL is configured, else the embedded SQLite file (DESIGN.md "Storage"). Call migrate() before use. */
+/** PostgreSQL when a database URL is configured, else the embedded SQLite file (docs/design.md "Storage"). Call migrate() before use. */
 export function createStore(config: StoreConfig): Store {
   if (config.databaseUrl) {
     return createPostgresStore({

@@ -1,4 +1,4 @@
-// The PostgreSQL store, used when DATABASE_URL is set (DESIGN.md "Storage"); several gateway
+// The PostgreSQL store, used when DATABASE_URL is set (docs/design.md "Storage"); several gateway
 // instances may share one database. Same contract and conformance suite as sqlite-store.ts.
 //
 // Concurrency, in READ COMMITTED:

@@ -1,4 +1,4 @@
-// The embedded store: one SQLite file through better-sqlite3 (DESIGN.md "Storage"). The default
+// The embedded store: one SQLite file through better-sqlite3 (docs/design.md "Storage"). The default
 // for `npm start` and most tests; PostgreSQL (postgres-store.ts) when DATABASE_URL is set. Both
 // pass the same conformance suite (test/store/conformance.ts).
 //

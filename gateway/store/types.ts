@@ -1,7 +1,7 @@
 // The store contract: ONE interface, two implementations (embedded SQLite via better-sqlite3, and
 // PostgreSQL), ONE conformance suite (test/store/conformance.ts) run against both.
 //
-// Durability model (DESIGN.md "Orchestration"): an application's machine snapshot, the effects it
+// Durability model (docs/design.md "Orchestration"): an application's machine snapshot, the effects it
 // asks for (department calls, timers) and the events it publishes are written in ONE transaction
 // (transactional outbox). Executors claim due effects with leases; completing an effect and
 // recording its outcome is again one transaction, so a crash at any instant loses nothing and

@@ -1,5 +1,5 @@
 // Every error code in the catalogue (contracts/errors.ts) is documented in docs/errors.md, as a
-// heading or as a row of a table (STYLE.md §5: fastify keeps the same test for its FST_ERR_* codes).
+// heading or as a row of a table (docs/style.md §5: fastify keeps the same test for its FST_ERR_* codes).
 import { existsSync, readFileSync } from 'node:fs';
 import t from 'tap';
 import { ERRORS } from '../../contracts/index.ts';

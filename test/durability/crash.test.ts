@@ -1,4 +1,4 @@
-// Crash safety (DESIGN.md "Orchestration"): SIGKILL the gateway at random instants while hundreds of
+// Crash safety (docs/design.md "Orchestration"): SIGKILL the gateway at random instants while hundreds of
 // applications are in flight, start it again each time, and prove from the departments' own
 // records that every application completed with exactly one effect and one recorded result per
 // step, every request for a step carrying the same idempotency key.

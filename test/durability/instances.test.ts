@@ -1,4 +1,4 @@
-// Several instances on one PostgreSQL (DESIGN.md "Orchestration"): three gateway processes share the
+// Several instances on one PostgreSQL (docs/design.md "Orchestration"): three gateway processes share the
 // work; one is SIGKILLed mid-way while it holds leases; the other two take its work over once those
 // leases expire (LEASE_MS, 2 s here) — not before — and every application completes with exactly
 // one effect per (application, step) at the departments.

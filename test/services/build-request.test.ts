@@ -1,5 +1,5 @@
 // Data minimisation: each department gets exactly the fields of its contract, cut from the one
-// application and the earlier results, and nothing else (DESIGN.md "collect once … fetch on demand").
+// application and the earlier results, and nothing else (docs/design.md "collect once … fetch on demand").
 
 import t from 'tap';
 import { STEP_CONTRACTS, STEP_IDS } from '../../contracts/index.ts';

@@ -1,4 +1,4 @@
-// Logs carry the call's identifiers and outcome, never personal data (DESIGN.md: "Personal data
+// Logs carry the call's identifiers and outcome, never personal data (docs/design.md: "Personal data
 // (ID numbers, phone numbers) never appear whole in logs").
 
 import t from 'tap';

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds a PostgreSQL 15 container image from this machine's own PostgreSQL install, without
-# pulling anything (no image registry is reachable on the build machines: DESIGN.md "Platform notes").
+# pulling anything (no image registry is reachable on the build machines: docs/design.md "Platform notes").
 #
 #   test/support/build-postgres-image.sh [image]      default image: quanliantong/postgres:15-local
 #

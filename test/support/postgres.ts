@@ -1,4 +1,4 @@
-// A PostgreSQL server for tests, from the first source that works (DESIGN.md "Platform notes"):
+// A PostgreSQL server for tests, from the first source that works (docs/design.md "Platform notes"):
 //
 //  (a) testcontainers, when a container engine is reachable. The image comes from
 //      TEST_POSTGRES_IMAGE (default postgres:15) and must already be local where no registry is
