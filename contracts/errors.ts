@@ -37,6 +37,7 @@ export const ERRORS = {
   APPLICATION_NOT_FOUND: { status: 404, message: 'No application has this id; check the id returned when you submitted.' },
   CORRECTION_NOT_EXPECTED: { status: 409, message: 'No department is waiting for a correction on this application; check its status first.' },
   CORRECTION_INVALID: { status: 400, message: 'The corrected fields are invalid; correct the fields listed in details and send the correction again.' },
+  WITHDRAWAL_LICENCE_IN_PROGRESS: { status: 409, message: 'The business licence request is with the market regulator, which may still issue it; withdraw again once it has answered (see Retry-After). Once a licence is issued the application can no longer be withdrawn.' },
   WITHDRAWAL_NOT_ALLOWED: { status: 409, message: 'The application can no longer be withdrawn: the business licence has been issued (or the application has ended). Contact the service centre to deregister.' },
   STEP_UNKNOWN: { status: 404, message: 'No such step; valid steps are listed in GET /openapi.json.' },
   STEP_NOT_RETRYABLE: { status: 409, message: 'The step is not waiting for attention; only steps in needs_attention can be retried.' },

@@ -10,6 +10,7 @@ import type { Metrics } from './metrics.ts';
 import type { Executor } from './orchestration/executor.ts';
 import type { Orchestrator } from './orchestration/interpret.ts';
 import type { Store } from './store/types.ts';
+import type { LiveFeed } from './live/feed.ts';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -21,9 +22,8 @@ export interface GatewayDeps {
   metrics: Metrics;
   clock: Clock;
   log: Logger;
-  /** In-process change notifications (SSE wake-ups); other instances are seen by polling. */
-  notify(applicationId: string): void;
-  subscribe(applicationId: string, listener: () => void): () => void;
+  /** Commits as they happen (this instance's, and on PostgreSQL every instance's): event streams, consoles. */
+  live: LiveFeed;
   /** False while starting or draining (GET /ready). */
   isReady(): boolean;
 }

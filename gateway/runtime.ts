@@ -1,7 +1,6 @@
 // Wiring: builds the store, calendar, orchestrator, adapters, executor and app from a validated
 // configuration. server.ts (production), dev.ts (npm start) and the tests all start here.
 
-import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -19,7 +18,8 @@ import { createExecutor, type Executor } from './orchestration/executor.ts';
 import { createOrchestrator } from './orchestration/interpret.ts';
 import type { WorkingTime } from './sla/clocks.ts';
 import { createStore } from './store/index.ts';
-import type { NewEvent, Store, Transition } from './store/types.ts';
+import type { NewEvent, Store } from './store/types.ts';
+import { createLiveFeed } from './live/feed.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface Gateway {
@@ -45,11 +45,16 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
   const clock = overrides.clock ?? systemClock;
   const log = overrides.log ?? createLogger({ level: config.logLevel });
   const owner = config.instanceId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const baseStore = overrides.store ?? createStore({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile, now: () => clock.now() });
-  await baseStore.migrate();
+  const store = overrides.store ?? createStore({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile, now: () => clock.now() });
+  await store.migrate();
 
   const metrics = createMetrics();
-  const store = observeTransitions(baseStore, (applicationId, events) => recordSlaMetrics(events, metrics, log.child({ applicationId })));
+  const live = createLiveFeed(store);
+  // SLA metrics and escalation logs from this process's commits (reported once, after the commit:
+  // a transaction that rolled back is never counted; another instance reports its own).
+  live.subscribeAll((change) => {
+    if (change.kind === 'committed' && change.local && change.events) recordSlaMetrics(change.events, metrics, log.child({ applicationId: change.applicationId }));
+  });
   const calendar = createCalendarService({ store, officeHours: config.calendar.officeHours, halfDayRule: config.calendar.halfDayRule, log });
   await calendar.refresh();
   // The orchestrator sees the calendar through this view, so a year loaded at run time applies at once.
@@ -87,8 +92,6 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     });
   }
 
-  const changes = new EventEmitter();
-  changes.setMaxListeners(0);
   let baseUrl = config.publicBaseUrl ?? `http://${config.host}:${config.port}`;
   let ready = false;
 
@@ -106,7 +109,6 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     maxAttempts: config.orchestration.maxAttempts,
     retryBaseMs: config.orchestration.retryBaseMs,
     retryMaxMs: config.orchestration.retryMaxMs,
-    onApplied: (id) => changes.emit(id),
     onEffect: (kind, outcome) => metrics.effects.inc({ kind, outcome }),
   });
 
@@ -120,11 +122,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     metrics,
     clock,
     log,
-    notify: (id) => changes.emit(id),
-    subscribe: (id, listener) => {
-      changes.on(id, listener);
-      return () => changes.off(id, listener);
-    },
+    live,
     isReady: () => ready,
   };
   const app = await buildApp(deps);
@@ -153,29 +151,10 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       await app.close();
       await executor.stop();
       await Promise.all(Object.values(adapters).map((a) => a.close()));
+      live.close();
       await store.close();
     },
   };
-}
-
-/**
- * Wraps a store so that every committed transition's events are reported once, after the commit
- * (metrics and escalation logs must not count a transaction that rolled back).
- */
-function observeTransitions(store: Store, onCommitted: (applicationId: string, events: NewEvent[]) => void): Store {
-  const observed = Object.create(store) as Store;
-  observed.apply = async (id, options, decide) => {
-    let written: Transition | null = null;
-    const outcome = await store.apply(id, options, (current) => (written = decide(current)));
-    if (outcome.applied && written) onCommitted(id, (written as Transition).events ?? []);
-    return outcome;
-  };
-  observed.createApplication = async (app, first) => {
-    const result = await store.createApplication(app, first);
-    if (result.created) onCommitted(app.id, first.events ?? []);
-    return result;
-  };
-  return observed;
 }
 
 const HOUR_MS = 3_600_000;

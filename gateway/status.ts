@@ -27,14 +27,15 @@ export function slaView(clock: SlaClockRow | undefined, windowWorkingDays: numbe
 }
 
 export function buildStatus(application: ApplicationRow, clocks: SlaClockRow[], orchestrator: Orchestrator, basePath = '/v1/applications'): ApplicationStatus {
-  const context = orchestrator.contextOf(application);
+  const view = orchestrator.view(application);
   const byClock = new Map(clocks.map((c) => [c.clock, c]));
   const steps: StepStatus[] = orchestrator.steps.map((def) => {
-    const s = context.steps[def.id];
+    const step = view.steps[def.id];
+    const s = step?.context;
     return {
       step: def.id,
       department: DEPARTMENT_NAMES[def.id],
-      state: s ? STEP_STATE[s.phase] : 'waiting',
+      state: step ? STEP_STATE[step.phase] : 'waiting',
       startedAt: s?.startedAt ?? null,
       finishedAt: s?.finishedAt ?? null,
       attempts: s?.requests ?? 0,

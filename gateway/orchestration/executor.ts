@@ -1,10 +1,14 @@
 // The executor: performs the effects the machine asked for and feeds their outcomes back as events.
 //
-// It claims due effects with a lease (several instances share the work; an instance that dies
-// leaves leases that expire and are claimed again), performs each one, and records the outcome
-// in ONE store transaction that also completes the effect. A crash between the department's answer
-// and that transaction means the call is made again — with the same idempotency key, so the
-// department returns the same answer and there is still exactly one effect and one result.
+// Effects reach it two ways. (1) Fast path: a transition that writes effects due at once writes them
+// already leased to this executor (the store's leaseNewEffects), and they are run straight away —
+// no claim, no polling, no second transaction. (2) Claims: due effects that nobody holds (timers
+// coming due, retries after a backoff, work written while this executor was full, and the leases of
+// an instance that died) are claimed with a lease, on a loop that sleeps until the next due time.
+// Either way the outcome is recorded in ONE store transaction that also completes the effect. A
+// crash between the department's answer and that transaction means the call is made again — with
+// the same idempotency key, so the department returns the same answer and there is still exactly one
+// effect and one result.
 //
 // Transient failures are retried here on durable timers (the effect is rescheduled with backoff),
 // not inside the HTTP client: a retry survives a restart, and a department that is down costs rows.
@@ -14,9 +18,9 @@ import type { StepId } from '../../contracts/index.ts';
 import type { CallOutcome, DepartmentAdapter, PriorResults } from '../../services/index.ts';
 import { retryDelayMs } from '../../services/index.ts';
 import type { Clock } from '../clock.ts';
-import type { Effect, Store } from '../store/types.ts';
+import type { ApplicationRow, ApplyOptions, ApplyOutcome, CreateOutcome, Effect, LeaseNewEffects, NewApplication, Store, Transition } from '../store/types.ts';
 import type { ApplicationEvent } from './machine.ts';
-import type { CallPayload, GatewayEvent, Orchestrator } from './interpret.ts';
+import { upgradeEffect, type CallPayload, type GatewayEvent, type Orchestrator } from './interpret.ts';
 
 export interface ExecutorOptions {
   store: Store;
@@ -27,29 +31,71 @@ export interface ExecutorOptions {
   owner: string;
   publicBaseUrl: () => string;
   leaseMs: number;
+  /** Effects in flight at most (claimed or handed over). */
   batchSize: number;
+  /** Longest idle sleep between looks for due work (other instances may schedule some). */
   idleWaitMs: number;
   maxAttempts: number;
   retryBaseMs: number;
   retryMaxMs: number;
-  /** Called after every applied transition (SSE wake-ups, metrics). */
-  onApplied?: (applicationId: string) => void;
   onEffect?: (kind: string, outcome: string) => void;
 }
 
 export type EffectResult = 'applied' | 'rescheduled' | 'skipped';
+
+/** Most effects one transition writes due at once (the licence fans out to three departments). */
+const MAX_LEASED_PER_WRITE = 8;
 
 export function createExecutor(options: ExecutorOptions) {
   const { store, orchestrator, clock, log } = options;
   let running = false;
   let loop: Promise<void> | null = null;
   let wake: (() => void) | null = null;
+  // A wake-up that came while the loop was busy (not asleep): the next sleep returns at once.
+  let wokenEarly = false;
   const inFlight = new Set<Promise<unknown>>();
+  let reserved = 0;
+
+  const freeSlots = () => options.batchSize - inFlight.size - reserved;
+
+  /**
+   * Runs a store write with as many of its due-now effects leased to this executor as there is room
+   * for, and starts them as soon as the write has committed. Without a running executor (tests that
+   * drain by hand) nothing is leased: the effects wait for a claim.
+   */
+  async function write<T extends { leased: Effect[] } | { applied: false }>(
+    work: (lease: LeaseNewEffects | undefined) => Promise<T>,
+    application: (outcome: T) => ApplicationRow | undefined,
+  ): Promise<T> {
+    const room = running ? Math.min(MAX_LEASED_PER_WRITE, freeSlots()) : 0;
+    reserved += room;
+    let outcome: T;
+    try {
+      outcome = await work(room > 0 ? { owner: options.owner, leaseMs: options.leaseMs, max: room } : undefined);
+    } finally {
+      reserved -= room;
+    }
+    const leased = 'leased' in outcome ? outcome.leased : [];
+    for (const effect of leased) start(effect, application(outcome));
+    // A full executor left due work unleased, or none was leased at all: look for it.
+    if (leased.length === room) wakeUp();
+    return outcome;
+  }
+
+  /** Creates an application with its first transition; its first effects start at once. */
+  function create(app: NewApplication, first: Transition): Promise<CreateOutcome> {
+    return write((lease) => store.createApplication(app, first, lease ? { leaseNewEffects: lease } : {}), (o) => o.application);
+  }
+
+  /** Applies one transition; the effects it writes due at once start at once. */
+  function apply(applicationId: string, applyOptions: ApplyOptions, decide: Parameters<Store['apply']>[2]): Promise<ApplyOutcome> {
+    return write((lease) => store.apply(applicationId, lease ? { ...applyOptions, leaseNewEffects: lease } : applyOptions, decide), (o) => (o.applied ? o.application : undefined));
+  }
 
   /** Applies an event to an application, serialised per application by the store. */
   async function applyEvent(applicationId: string, event: GatewayEvent, extra: { dedupKey?: string; completesEffect?: Effect } = {}) {
     const now = clock.now();
-    const outcome = await store.apply(
+    return apply(
       applicationId,
       {
         ...(extra.dedupKey ? { dedupKey: extra.dedupKey } : {}),
@@ -58,11 +104,6 @@ export function createExecutor(options: ExecutorOptions) {
       // An effect's outcome must complete the effect even when it changes nothing (a stale answer).
       (current) => orchestrator.decide(current, event, now) ?? (extra.completesEffect ? {} : null),
     );
-    if (outcome.applied) {
-      options.onApplied?.(applicationId);
-      wakeUp();
-    }
-    return outcome;
   }
 
   function outcomeToEvent(payload: CallPayload, outcome: Exclude<CallOutcome, { kind: 'failed' }>): ApplicationEvent {
@@ -77,7 +118,7 @@ export function createExecutor(options: ExecutorOptions) {
     }
   }
 
-  async function performCall(effect: Effect): Promise<EffectResult> {
+  async function performCall(effect: Effect, known: ApplicationRow | undefined): Promise<EffectResult> {
     const payload = effect.payload as unknown as CallPayload;
     const adapter = options.adapters[payload.step];
     const stepLog = log.child({ applicationId: effect.applicationId, step: payload.step, effect: effect.key });
@@ -87,12 +128,10 @@ export function createExecutor(options: ExecutorOptions) {
     }
     let outcome: CallOutcome;
     if (payload.op === 'submit') {
-      const application = await store.getApplication(effect.applicationId);
+      // The application as the transition that wrote this effect left it (handed over), or as stored.
+      const application = known ?? (await store.getApplication(effect.applicationId));
       if (!application) return 'skipped';
-      const context = orchestrator.contextOf(application);
-      const prior = Object.fromEntries(
-        Object.entries(context.steps).filter(([, s]) => s?.phase === 'done' && s.result).map(([id, s]) => [id, s!.result]),
-      ) as PriorResults;
+      const prior = orchestrator.view(application).results as PriorResults;
       let data: Record<string, unknown>;
       try {
         data = adapter.buildRequest(application.form, prior) as Record<string, unknown>;
@@ -143,7 +182,9 @@ export function createExecutor(options: ExecutorOptions) {
     return 'applied';
   }
 
-  async function perform(effect: Effect): Promise<EffectResult> {
+  async function perform(claimed: Effect, known?: ApplicationRow): Promise<EffectResult> {
+    // Rows an older gateway wrote are read through the upgrade chain (interpret.ts).
+    const effect = upgradeEffect(claimed);
     try {
       if (effect.kind === 'timer') {
         const event = (effect.payload as { event: GatewayEvent }).event;
@@ -151,12 +192,21 @@ export function createExecutor(options: ExecutorOptions) {
         options.onEffect?.('timer', 'fired');
         return 'applied';
       }
-      return await performCall(effect);
+      return await performCall(effect, known);
     } catch (error) {
       // A store error: leave the effect leased; it runs again when the lease expires.
       log.error({ err: error, applicationId: effect.applicationId, effect: effect.key }, 'effect failed; will retry after the lease expires');
       return 'skipped';
     }
+  }
+
+  function start(effect: Effect, known?: ApplicationRow): void {
+    const p = perform(effect, known).finally(() => {
+      inFlight.delete(p);
+      // Room again: claim what waits, if anything does.
+      wakeUp();
+    });
+    inFlight.add(p);
   }
 
   /** Claims and performs every effect due now, until none is left (tests with a fake clock use this). */
@@ -165,7 +215,7 @@ export function createExecutor(options: ExecutorOptions) {
     for (let round = 0; round < maxRounds; round++) {
       const claimed = await store.claimDueEffects(options.owner, clock.now().toISOString(), options.leaseMs, options.batchSize);
       if (claimed.length === 0) break;
-      await Promise.all(claimed.map(perform));
+      await Promise.all(claimed.map((e) => perform(e)));
       total += claimed.length;
     }
     return total;
@@ -174,42 +224,58 @@ export function createExecutor(options: ExecutorOptions) {
   function wakeUp() {
     const w = wake;
     wake = null;
-    w?.();
+    if (w) w();
+    else wokenEarly = true;
+  }
+
+  function sleep(ms: number): Promise<void> {
+    if (wokenEarly) {
+      wokenEarly = false;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.max(0, ms));
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   async function run() {
     while (running) {
       let claimed: Effect[] = [];
+      const room = freeSlots();
       try {
-        // Claim only what there is room for: claimed work is leased, and a lease should not tick away
-        // while the effect waits in this process behind others.
-        claimed = await store.claimDueEffects(options.owner, clock.now().toISOString(), options.leaseMs, options.batchSize - inFlight.size);
+        // Look before claiming: a claim is a write transaction, a look is two index reads.
+        const next = await store.nextDueAt();
+        const now = clock.now();
+        if (room > 0 && next !== null && Date.parse(next) <= now.getTime()) {
+          // Claim only what there is room for: claimed work is leased, and a lease should not tick
+          // away while the effect waits in this process behind others.
+          claimed = await store.claimDueEffects(options.owner, now.toISOString(), options.leaseMs, room);
+        } else if (running) {
+          const untilDue = next === null ? options.idleWaitMs : Date.parse(next) - now.getTime();
+          await sleep(room > 0 ? Math.min(options.idleWaitMs, untilDue) : options.idleWaitMs);
+          continue;
+        }
       } catch (error) {
-        log.error({ err: error }, 'claiming effects failed');
+        log.error({ err: error }, 'looking for due effects failed');
+        await sleep(options.idleWaitMs);
+        continue;
       }
-      for (const effect of claimed) {
-        const p = perform(effect).finally(() => inFlight.delete(p));
-        inFlight.add(p);
-      }
-      // Bounded concurrency: wait for room before claiming more.
-      while (inFlight.size >= options.batchSize) await Promise.race(inFlight);
-      if (claimed.length === 0 && running) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, options.idleWaitMs);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
+      for (const effect of claimed) start(effect);
+      if (claimed.length === 0 && running) await sleep(options.idleWaitMs);
     }
   }
 
   return {
+    create,
+    apply,
     applyEvent,
     drain,
     perform,
-    /** Nudges an idle loop (new effects were written by this process). */
+    /** Nudges an idle loop (new unleased effects were written by this process). */
     wakeUp,
     start() {
       if (running) return;
@@ -221,7 +287,7 @@ export function createExecutor(options: ExecutorOptions) {
       running = false;
       wakeUp();
       await loop;
-      await Promise.allSettled([...inFlight]);
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
       await store.releaseLeases(options.owner);
     },
   };

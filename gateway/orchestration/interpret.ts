@@ -4,15 +4,16 @@
 
 import { initialTransition, transition } from 'xstate';
 import { DEPARTMENT_NAMES, type ApplicationState, type StepId } from '../../contracts/index.ts';
-import { cancelClock, checkClock, newClock, pauseClock, replanClock, resumeClock, startClock, stopClock, type ClockChange, type ClockPolicy } from '../sla/clocks.ts';
+import { cancelClock, checkClock, newClock, pauseClock, replanClock, resumeClock, startClock, stopClock, timerKey, type ClockChange, type ClockPolicy } from '../sla/clocks.ts';
 import type { ApplicationContext as StoredContext, Json, NewEffect, NewEvent, SlaClockRow, Transition } from '../store/types.ts';
 import {
   MACHINE_SCHEMA_VERSION,
   createApplicationMachine,
+  stepPhase,
   type ApplicationContext,
   type ApplicationEvent,
   type ApplicationMachine,
-  type MachineOptions,
+  type StepPhase,
 } from './machine.ts';
 import { OVERALL_WINDOW_WORKING_DAYS, validateStepDefinitions, type StepDefinition } from './steps.ts';
 
@@ -20,8 +21,8 @@ import { OVERALL_WINDOW_WORKING_DAYS, validateStepDefinitions, type StepDefiniti
 export type ClockEvent = { type: 'sla.check'; clock: string } | { type: 'sla.replan' };
 /** Completes an effect whose outcome changes nothing (e.g. a failed poll). */
 export type NoopEvent = { type: 'effect.discarded' };
-/** Anything the gateway may apply to an application; delayed machine events come back from timers as-is. */
-export type GatewayEvent = ApplicationEvent | ClockEvent | NoopEvent | { type: `xstate.after.${string}` };
+/** Anything the gateway may apply to an application; timers carry one of these in their payload. */
+export type GatewayEvent = ApplicationEvent | ClockEvent | NoopEvent;
 
 type Snapshot = ReturnType<ApplicationMachine['resolveState']>;
 /** A persisted snapshot with the machine schema version that wrote it (an application row fits). */
@@ -35,21 +36,87 @@ export interface StoredSnapshot {
  * MACHINE_SCHEMA_VERSION when a machine change alters state names or context, and add the upgrade
  * here; in-flight applications are upgraded when next read.
  */
-export const SNAPSHOT_UPGRADES: Readonly<Record<number, (snapshot: Json) => Json>> = {};
+export const SNAPSHOT_UPGRADES: Readonly<Record<number, (snapshot: Json) => Json>> = {
+  // 1 → 2: the step context loses `phase` (the region's state value is the phase).
+  1: (snapshot) => {
+    const s = snapshot as { context?: { steps?: Record<string, Record<string, Json>> } };
+    const steps = Object.fromEntries(
+      Object.entries(s.context?.steps ?? {}).map(([id, step]) => {
+        const { phase: _phase, ...rest } = step;
+        return [id, rest];
+      }),
+    );
+    return { ...(snapshot as object), context: { ...s.context, steps } } as Json;
+  },
+};
+
+/**
+ * The names of effect rows. They are ours — owned by the step definitions, never derived from the
+ * machine's internal state paths — so renaming a state cannot orphan an in-flight timer.
+ */
+export const EFFECT_KEYS = {
+  /** The department request of a step (one pending at a time; a correction replaces it). */
+  call: (step: StepId) => `call:${step}`,
+  /** A poll of an accepted request. */
+  poll: (step: StepId) => `poll:${step}`,
+  /** The timer that asks for the next poll of an accepted request. */
+  pollTimer: (step: StepId) => `timer:poll:${step}`,
+  /** The SLA clock's next threshold (at risk, then breached): see sla/clocks.ts. */
+  slaTimer: timerKey,
+} as const;
+
+/**
+ * Effect rows written by an older gateway, read by this one (claimed during a rolling upgrade or
+ * after one): the upgrade chain for row names and payloads, like SNAPSHOT_UPGRADES for snapshots.
+ * Machine schema 1 stored its poll timer under XState's delayed-event name.
+ */
+const LEGACY_POLL_TIMER = /^xstate:xstate\.after\.POLL_INTERVAL\.application\.active\.([a-z-]+)\.processing$/;
+
+export function upgradeEffect<E extends { key: string; payload: Json }>(effect: E): E {
+  const legacy = LEGACY_POLL_TIMER.exec(effect.key);
+  if (legacy) {
+    const step = legacy[1] as StepId;
+    return { ...effect, key: EFFECT_KEYS.pollTimer(step), payload: { event: { type: 'step.poll_due', step } } };
+  }
+  return effect;
+}
+
+/** Keys an older gateway may have used for what is now `key` (cancelled together with it). */
+function legacyKeysOf(key: string): string[] {
+  const poll = /^timer:poll:([a-z-]+)$/.exec(key);
+  return poll ? [`xstate:xstate.after.POLL_INTERVAL.application.active.${poll[1]}.processing`] : [];
+}
 
 /** What one department-call effect asks for (the payload of its outbox row). */
 export type CallPayload =
   | { op: 'submit'; step: StepId; generation: number; idempotencyKey: string }
   | { op: 'poll'; step: StepId; generation: number; reference: string };
 
-export interface OrchestratorOptions extends MachineOptions {
+export interface OrchestratorOptions {
   steps: readonly StepDefinition[];
+  /** How often an accepted asynchronous request is polled (wall-clock ms), in case its callback is lost. */
+  pollIntervalMs: number;
   clockPolicy: ClockPolicy;
+}
+
+/** One step as the status document and the department views see it. */
+export interface StepView {
+  phase: StepPhase;
+  context: ApplicationContext['steps'][StepId];
+}
+
+/** A stored application read without running the machine (JSON only): cheap enough for every read. */
+export interface ApplicationView {
+  state: ApplicationState;
+  context: ApplicationContext;
+  steps: Partial<Record<StepId, StepView>>;
+  /** Results of the steps that are done, which later steps' requests draw on. */
+  results: Partial<Record<StepId, Record<string, unknown>>>;
 }
 
 export function createOrchestrator(options: OrchestratorOptions) {
   validateStepDefinitions(options.steps);
-  const machine = createApplicationMachine(options.steps, options);
+  const machine = createApplicationMachine(options.steps);
   const windows = new Map<string, number>([['overall', OVERALL_WINDOW_WORKING_DAYS], ...options.steps.map((s) => [s.id, s.windowWorkingDays] as const)]);
   const policy = options.clockPolicy;
 
@@ -57,7 +124,7 @@ export function createOrchestrator(options: OrchestratorOptions) {
    * Reads a stored snapshot, first upgrading one written by an older machine version step by step
    * (SNAPSHOT_UPGRADES), so in-flight applications survive a change of the machine.
    */
-  function restore(stored: StoredSnapshot): Snapshot {
+  function upgraded(stored: StoredSnapshot): { value: unknown; context: ApplicationContext } {
     let json = stored.snapshot;
     if (stored.snapshotVersion > MACHINE_SCHEMA_VERSION) {
       throw new Error(`snapshot version ${stored.snapshotVersion} was written by a newer gateway (this one knows ${MACHINE_SCHEMA_VERSION}); upgrade this instance`);
@@ -67,7 +134,10 @@ export function createOrchestrator(options: OrchestratorOptions) {
       if (!upgrade) throw new Error(`no upgrade from snapshot version ${version}`);
       json = upgrade(json);
     }
-    return machine.resolveState(json as never);
+    return json as unknown as { value: unknown; context: ApplicationContext };
+  }
+  function restore(stored: StoredSnapshot): Snapshot {
+    return machine.resolveState(upgraded(stored) as never);
   }
 
   /** Turns the machine's action objects into rows (see machine.ts header). */
@@ -95,16 +165,37 @@ export function createOrchestrator(options: OrchestratorOptions) {
       switch (action.type) {
         case 'callDepartment': {
           const payload = p as Omit<Extract<CallPayload, { op: 'submit' }>, 'op'>;
-          effects.push({ kind: 'department_call', step: payload.step, key: `call:${payload.step}`, payload: { op: 'submit', ...payload }, dueAt: at });
+          effects.push({ kind: 'department_call', step: payload.step, key: EFFECT_KEYS.call(payload.step), payload: { op: 'submit', ...payload }, dueAt: at });
           break;
         }
         case 'pollDepartment': {
           const payload = p as Omit<Extract<CallPayload, { op: 'poll' }>, 'op'>;
-          effects.push({ kind: 'department_call', step: payload.step, key: `poll:${payload.step}`, payload: { op: 'poll', ...payload }, dueAt: at });
+          effects.push({ kind: 'department_call', step: payload.step, key: EFFECT_KEYS.poll(payload.step), payload: { op: 'poll', ...payload }, dueAt: at });
+          break;
+        }
+        case 'startPollTimer': {
+          const { step, generation } = p as { step: StepId; generation: number };
+          const key = EFFECT_KEYS.pollTimer(step);
+          cancelKeys.push(...legacyKeysOf(key));
+          effects.push({
+            kind: 'timer',
+            step,
+            key,
+            payload: { event: { type: 'step.poll_due', step, generation } },
+            dueAt: new Date(now.getTime() + options.pollIntervalMs).toISOString(),
+          });
+          break;
+        }
+        case 'stopPollTimer': {
+          const key = EFFECT_KEYS.pollTimer(p.step as StepId);
+          cancelKeys.push(key, ...legacyKeysOf(key));
           break;
         }
         case 'cancelDepartmentCalls':
-          for (const s of options.steps) cancelKeys.push(`call:${s.id}`, `poll:${s.id}`);
+          for (const s of options.steps) {
+            const timer = EFFECT_KEYS.pollTimer(s.id);
+            cancelKeys.push(EFFECT_KEYS.call(s.id), EFFECT_KEYS.poll(s.id), timer, ...legacyKeysOf(timer));
+          }
           break;
         case 'cancelClocks':
           for (const row of [...clocks.values()]) applyClock(cancelClock(row, now, policy));
@@ -124,22 +215,10 @@ export function createOrchestrator(options: OrchestratorOptions) {
         case 'publish':
           events.push({ type: p.type as string, step: (p.step as StepId | null) ?? null, at, data: (p.data ?? {}) as Json });
           break;
-        case 'xstate.raise': {
-          // Delayed events become timer rows with an absolute due time; XState does not persist them.
-          if (typeof p.delay === 'number') {
-            effects.push({
-              kind: 'timer',
-              step: null,
-              key: `xstate:${String(p.id)}`,
-              payload: { event: p.event as Json },
-              dueAt: new Date(now.getTime() + p.delay).toISOString(),
-            });
-          }
-          break;
-        }
+        case 'xstate.raise':
         case 'xstate.cancel':
-          cancelKeys.push(`xstate:${String(p.sendId)}`);
-          break;
+          // Delayed events would be timers named by XState's state paths: the machine uses none.
+          throw new Error(`the machine asked for ${action.type}; use an explicit timer action with a name of ours (machine.ts header)`);
         default:
           // assign and other built-ins are already reflected in the snapshot.
           break;
@@ -161,7 +240,7 @@ export function createOrchestrator(options: OrchestratorOptions) {
     return {
       snapshot: machine.getPersistedSnapshot(snapshot) as unknown as Json,
       snapshotVersion: MACHINE_SCHEMA_VERSION,
-      state: applicationStateOf(snapshot),
+      state: applicationStateOf(snapshot, options.steps.map((s) => s.id)),
       completedAt: context.completedAt,
       newEffects: effects,
       cancelEffectKeys: cancelKeys,
@@ -208,21 +287,34 @@ export function createOrchestrator(options: OrchestratorOptions) {
 
     /** The machine context of a stored snapshot (for the status document and adapters). */
     contextOf(stored: StoredSnapshot): ApplicationContext {
-      return restore(stored).context as ApplicationContext;
+      return upgraded(stored).context;
     },
     stateOf(stored: StoredSnapshot): ApplicationState {
-      return applicationStateOf(restore(stored));
+      return applicationStateOf(upgraded(stored), options.steps.map((s) => s.id));
+    },
+    /** Everything a read needs from a stored snapshot, without running the machine. */
+    view(stored: StoredSnapshot): ApplicationView {
+      const snapshot = upgraded(stored);
+      const steps: ApplicationView['steps'] = {};
+      const results: ApplicationView['results'] = {};
+      for (const { id } of options.steps) {
+        const context = snapshot.context.steps[id];
+        const phase = stepPhase(snapshot, id);
+        steps[id] = { phase, context };
+        if (phase === 'done' && context?.result) results[id] = context.result;
+      }
+      return { state: applicationStateOf(snapshot, options.steps.map((s) => s.id)), context: snapshot.context, steps, results };
     },
   };
 }
 
 export type Orchestrator = ReturnType<typeof createOrchestrator>;
 
-/** The applicant-facing state, derived from the machine's state and its steps. */
-export function applicationStateOf(snapshot: { value: unknown; context: unknown }): ApplicationState {
+/** The applicant-facing state, derived from the machine's state and its steps' phases. */
+export function applicationStateOf(snapshot: { value: unknown; context: unknown }, steps: readonly StepId[]): ApplicationState {
   if (snapshot.value === 'completed') return 'completed';
   if (snapshot.value === 'withdrawn') return 'withdrawn';
-  const phases = Object.values((snapshot.context as ApplicationContext).steps).map((s) => s?.phase);
+  const phases = steps.map((id) => stepPhase(snapshot, id));
   if (phases.includes('needs_correction')) return 'needs_correction';
   if (phases.includes('needs_attention')) return 'needs_attention';
   return 'in_progress';

@@ -3,22 +3,31 @@
 // Pure: no I/O here (lint-enforced). The gateway drives it with `transition()` and performs what the
 // returned actions ask for, durably (gateway/orchestration/interpret.ts turns them into rows):
 //   callDepartment / pollDepartment → outbox rows (department calls with an idempotency key)
-//   xstate.raise with a delay       → timer rows with an absolute due time
-//   xstate.cancel                   → deletes of those rows
+//   startPollTimer / stopPollTimer  → a timer row named by us ("timer:poll:<step>"), and its delete
 //   startClock / stopClock / pauseClock / resumeClock → SLA clock rows
 //   publish                         → the application's event stream (SSE)
 // Time enters only through events (`at`), so the machine never reads a clock.
+//
+// No XState `after` delays: XState names a delayed event after the state path that raised it
+// (`xstate.after.POLL_INTERVAL.application.active.<step>.processing`), so a timer row stored under that
+// name would be orphaned by renaming a state. Our timers are explicit actions with names we own.
+//
+// A step's phase (waiting, requested, processing …) is the state of its region and nothing else:
+// stepPhase() reads it from the snapshot's value; the context keeps only what the value cannot say.
 
-import { assign, setup } from 'xstate';
+import { and, assign, not, setup, stateIn } from 'xstate';
 import type { FieldIssue, StepId } from '../../contracts/index.ts';
 import type { StepDefinition } from './steps.ts';
 
-export const MACHINE_SCHEMA_VERSION = 1;
+/**
+ * Bumped when a change alters state names or context; interpret.ts upgrades older snapshots.
+ * 2: no `phase` in the step context (the region's state is the phase); poll timers are explicit.
+ */
+export const MACHINE_SCHEMA_VERSION = 2;
 
 export type StepPhase = 'waiting' | 'requested' | 'processing' | 'needs_correction' | 'needs_attention' | 'done' | 'cancelled';
 
 export interface StepContext {
-  phase: StepPhase;
   /** Bumped when a corrected request is sent: a new request, so a new idempotency key. */
   generation: number;
   idempotencyKey: string | null;
@@ -54,6 +63,8 @@ export type ApplicationEvent =
   | ({ type: 'step.accepted'; reference: string; milestone: Record<string, unknown> | null } & StepEventBase)
   | ({ type: 'step.rejected'; reference: string | null; reasons: FieldIssue[] } & StepEventBase)
   | ({ type: 'step.failed'; problem: string } & StepEventBase)
+  /** The poll timer of an accepted request came due (generation absent: whatever request is current). */
+  | { type: 'step.poll_due'; step: StepId; generation?: number; at?: string }
   | { type: 'correction.submitted'; at: string; fields: string[] }
   | { type: 'ops.retry'; step: StepId; at: string }
   | { type: 'withdraw'; at: string; reason: string | null };
@@ -63,16 +74,11 @@ export interface MachineInput {
   submittedAt: string;
 }
 
-export interface MachineOptions {
-  /** How often an accepted asynchronous request is polled (wall-clock ms), in case its callback is lost. */
-  pollIntervalMs: number;
-}
 
 export const idempotencyKeyFor = (applicationId: string, step: StepId, generation: number): string =>
   `${applicationId}:${step}:${generation}`;
 
 const newStep = (): StepContext => ({
-  phase: 'waiting',
   generation: 1,
   idempotencyKey: null,
   startedAt: null,
@@ -90,7 +96,35 @@ const newStep = (): StepContext => ({
 const timeOf = (event: { type: string } & Partial<{ at: string }>, context: ApplicationContext): string =>
   event.at ?? context.submittedAt;
 
-export function createApplicationMachine(definitions: readonly StepDefinition[], options: MachineOptions) {
+/** States of a step's region; 'done' is final. */
+const STEP_STATES = ['waiting', 'requested', 'processing', 'needs_correction', 'needs_attention', 'done'] as const;
+
+/**
+ * The phase of a step, read from a snapshot's value (live or persisted JSON) and its context:
+ * the region's state while the application is active; afterwards done or cancelled.
+ */
+export function stepPhase(snapshot: { value: unknown; context: unknown }, step: StepId): StepPhase {
+  const value = snapshot.value as string | { active?: Record<string, string> };
+  const context = snapshot.context as ApplicationContext;
+  if (typeof value === 'string') {
+    if (value === 'completed') return 'done';
+    // withdrawn: what was done stays done, the rest was cancelled
+    return context.steps[step]?.result ? 'done' : 'cancelled';
+  }
+  const state = value.active?.[step];
+  return (STEP_STATES as readonly string[]).includes(state ?? '') ? (state as StepPhase) : 'waiting';
+}
+
+/**
+ * Phases of the licence step in which the applicant may NOT withdraw: its request is outstanding (the
+ * regulator may still issue the licence — needs_attention included, as the last attempt's fate is
+ * unknown) or the licence is issued.
+ */
+export const WITHDRAWAL_BLOCKED_BY = ['requested', 'processing', 'needs_attention', 'done'] as const satisfies readonly StepPhase[];
+/** Of those, the ones that pass once the regulator has answered: "try again later", not "never". */
+export const LICENCE_OUTSTANDING: readonly StepPhase[] = ['requested', 'processing', 'needs_attention'];
+
+export function createApplicationMachine(definitions: readonly StepDefinition[]) {
   const stepIds = definitions.map((d) => d.id);
 
   const base = setup({
@@ -103,11 +137,12 @@ export function createApplicationMachine(definitions: readonly StepDefinition[],
       stopClock: (_args, _params: { clock: string }) => {},
       pauseClock: (_args, _params: { clock: string; reason: string }) => {},
       resumeClock: (_args, _params: { clock: string; reason: string }) => {},
+      startPollTimer: (_args, _params: { step: StepId; generation: number }) => {},
+      stopPollTimer: (_args, _params: { step: StepId }) => {},
       cancelDepartmentCalls: () => {},
       cancelClocks: () => {},
       publish: (_args, _params: { type: string; step: StepId | null; data: Record<string, unknown> }) => {},
     },
-    delays: { POLL_INTERVAL: options.pollIntervalMs },
   });
 
   type Ctx = ApplicationContext;
@@ -119,17 +154,18 @@ export function createApplicationMachine(definitions: readonly StepDefinition[],
   });
   const answers = (id: StepId) => ({ context, event }: { context: Ctx; event: Ev }) =>
     'generation' in event && event.step === id && event.generation === step(context, id).generation;
+  /** A step is done exactly when its result is recorded (the region's final state sets both). */
+  const isDone = (context: Ctx, id: StepId) => step(context, id).result !== null;
 
   function region(def: StepDefinition) {
     const id = def.id;
-    const depsDone = ({ context }: { context: Ctx }) => def.dependsOn.every((d) => step(context, d).phase === 'done');
+    const depsDone = ({ context }: { context: Ctx }) => def.dependsOn.every((d) => isDone(context, d));
 
     const sendRequest = [
       assign(({ context, event }: { context: Ctx; event: Ev }) => {
         const current = step(context, id);
         return {
           steps: patch(context, id, {
-            phase: 'requested',
             idempotencyKey: idempotencyKeyFor(context.applicationId, id, current.generation),
             startedAt: current.startedAt ?? timeOf(event, context),
             reasons: null,
@@ -164,7 +200,6 @@ export function createApplicationMachine(definitions: readonly StepDefinition[],
           const e = event as Extract<Ev, { type: 'step.completed' }>;
           return {
             steps: patch(context, id, {
-              phase: 'done',
               finishedAt: e.at,
               result: e.result,
               reference: e.reference ?? step(context, id).reference,
@@ -180,7 +215,7 @@ export function createApplicationMachine(definitions: readonly StepDefinition[],
       actions: [
         assign(({ context, event }: { context: Ctx; event: Ev }) => {
           const e = event as Extract<Ev, { type: 'step.rejected' }>;
-          return { steps: patch(context, id, { phase: 'needs_correction', reasons: e.reasons, reference: e.reference }) };
+          return { steps: patch(context, id, { reasons: e.reasons, reference: e.reference }) };
         }),
         { type: 'publish' as const, params: ({ event }: { event: Ev }) => ({ type: 'step.rejected', step: id, data: { reasons: (event as Extract<Ev, { type: 'step.rejected' }>).reasons } }) },
       ],
@@ -190,7 +225,7 @@ export function createApplicationMachine(definitions: readonly StepDefinition[],
       target: 'needs_attention',
       actions: [
         assign(({ context, event }: { context: Ctx; event: Ev }) => ({
-          steps: patch(context, id, { phase: 'needs_attention', problem: (event as Extract<Ev, { type: 'step.failed' }>).problem }),
+          steps: patch(context, id, { problem: (event as Extract<Ev, { type: 'step.failed' }>).problem }),
         })),
         { type: 'publish' as const, params: ({ event }: { event: Ev }) => ({ type: 'step.needs_attention', step: id, data: { problem: (event as Extract<Ev, { type: 'step.failed' }>).problem } }) },
       ],
@@ -200,7 +235,6 @@ export function createApplicationMachine(definitions: readonly StepDefinition[],
       const current = step(context, id);
       return {
         steps: patch(context, id, {
-          phase: 'processing',
           reference: e.reference,
           milestone: e.milestone ?? current.milestone,
           acceptedAt: current.acceptedAt ?? e.at,
@@ -234,21 +268,21 @@ export function createApplicationMachine(definitions: readonly StepDefinition[],
           },
         },
         processing: {
-          after: {
-            POLL_INTERVAL: {
-              target: 'processing',
-              reenter: true,
-              actions: {
-                type: 'pollDepartment' as const,
-                params: ({ context }: { context: Ctx }) => ({
-                  step: id,
-                  generation: step(context, id).generation,
-                  reference: step(context, id).reference!,
-                }),
-              },
-            },
-          },
+          // In case the callback is lost, the department is polled on a durable timer of ours.
+          entry: { type: 'startPollTimer' as const, params: ({ context }: { context: Ctx }) => ({ step: id, generation: step(context, id).generation }) },
+          exit: { type: 'stopPollTimer' as const, params: { step: id } },
           on: {
+            'step.poll_due': {
+              guard: ({ context, event }: { context: Ctx; event: Ev }) =>
+                event.type === 'step.poll_due' && event.step === id && (event.generation === undefined || event.generation === step(context, id).generation),
+              actions: [
+                {
+                  type: 'pollDepartment' as const,
+                  params: ({ context }: { context: Ctx }) => ({ step: id, generation: step(context, id).generation, reference: step(context, id).reference! }),
+                },
+                { type: 'startPollTimer' as const, params: ({ context }: { context: Ctx }) => ({ step: id, generation: step(context, id).generation }) },
+              ],
+            },
             'step.completed': onCompleted,
             // A later progress report (e.g. a callback repeating the milestone) updates it in place.
             'step.accepted': { guard: answers(id), actions: [recordAcceptance] },
@@ -283,7 +317,6 @@ export function createApplicationMachine(definitions: readonly StepDefinition[],
   }
 
   const regions = Object.fromEntries(definitions.map((d) => [d.id, region(d)]));
-  const licenceDone = ({ context }: { context: Ctx }) => step(context, 'business-licence').phase === 'done';
 
   return base.createMachine({
     id: 'application',
@@ -306,8 +339,12 @@ export function createApplicationMachine(definitions: readonly StepDefinition[],
         states: regions as never,
         onDone: 'completed',
         on: {
+          // Withdrawal is refused while the licence request is outstanding (the regulator may still
+          // issue it, and a licence the gateway dropped would be a company nobody knows about) and
+          // once the licence is issued (deregistration is the service centre's business).
           withdraw: {
-            guard: ({ context }) => !licenceDone({ context }),
+            // stateIn reads the region's state: the phase, kept in one place (its types are looser than the config's).
+            guard: and(WITHDRAWAL_BLOCKED_BY.map((phase) => not(stateIn({ active: { 'business-licence': phase } })))) as never,
             target: 'withdrawn',
           },
         },
@@ -331,9 +368,6 @@ export function createApplicationMachine(definitions: readonly StepDefinition[],
         entry: [
           assign(({ context, event }) => ({
             withdrawnAt: timeOf(event as { type: string; at?: string }, context),
-            steps: Object.fromEntries(
-              Object.entries(context.steps).map(([id, s]) => [id, s.phase === 'done' ? s : { ...s, phase: 'cancelled' as const }]),
-            ),
           })),
           'cancelDepartmentCalls',
           // A withdrawn application neither meets nor breaches anything: its clocks are cancelled.

@@ -16,6 +16,8 @@ import { ApiError } from '../errors.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { buildStatus } from '../status.ts';
 import type { ApplicationRow } from '../store/types.ts';
+import { LICENCE_OUTSTANDING, type StepPhase } from '../orchestration/machine.ts';
+import { createStreamRegistry, openEventStream } from '../live/event-stream.ts';
 
 const IdParams = z.object({ id: z.string().min(1).max(64) });
 const IdempotencyHeaders = z.object({
@@ -54,10 +56,8 @@ export const applicationRoutes =
     });
 
     // Open event streams, ended when the server closes (else a graceful shutdown would wait on them).
-    const streams = new Set<() => void>();
-    app.addHook('preClose', async () => {
-      for (const stop of streams) stop();
-    });
+    const streams = createStreamRegistry();
+    app.addHook('preClose', async () => streams.stopAll());
 
     async function load(id: string): Promise<ApplicationRow> {
       const application = await store.getApplication(id);
@@ -85,16 +85,13 @@ export const applicationRoutes =
         const bodyHash = createHash('sha256').update(canonicalJson(form)).digest('hex');
         const now = clock.now();
         const id = randomUUID();
-        const { created, application } = await store.createApplication(
+        // Committed before the answer; its first department call starts at once (no claim).
+        const { created, application } = await executor.create(
           { id, idempotencyKey, bodyHash, form, submittedAt: now.toISOString() },
           orchestrator.start(id, now),
         );
         if (!created && application.bodyHash !== bodyHash) throw new ApiError('IDEMPOTENCY_KEY_REUSED');
-        if (created) {
-          request.log.info({ applicationId: id }, 'application submitted');
-          executor.wakeUp();
-          deps.notify(id);
-        }
+        if (created) request.log.info({ applicationId: id }, 'application submitted');
         const statusUrl = `/v1/applications/${application.id}`;
         return reply
           .code(202)
@@ -136,52 +133,18 @@ export const applicationRoutes =
       },
       async (request, reply) => {
         const application = await load(request.params.id);
-        let after = Number(request.headers['last-event-id'] ?? 0);
         reply.hijack();
-        const raw = reply.raw;
-        raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-        raw.write(`retry: 2000\n\n`);
-        let closed = false;
-        let finished = application.state === 'completed' || application.state === 'withdrawn';
-        const flush = async () => {
-          for (;;) {
-            const events = await store.listEvents(application.id, after, 200);
-            for (const event of events) {
-              after = event.seq;
-              raw.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-              if (event.type === 'application.completed' || event.type === 'application.withdrawn') finished = true;
-            }
-            if (events.length < 200) break;
-          }
-        };
-        // Wake on local changes at once; poll as well, because another instance may have applied the change.
-        let pending = Promise.resolve();
-        const tick = () => {
-          pending = pending.then(async () => {
-            if (closed) return;
-            try {
-              await flush();
-            } catch (error) {
-              request.log.warn({ err: error }, 'event stream read failed');
-            }
-            if (finished && !closed) stop();
-          });
-        };
-        const unsubscribe = deps.subscribe(application.id, tick);
-        const poll = setInterval(tick, 1_000);
-        const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
-        function stop() {
-          if (closed) return;
-          closed = true;
-          streams.delete(stop);
-          unsubscribe();
-          clearInterval(poll);
-          clearInterval(heartbeat);
-          raw.end();
-        }
-        streams.add(stop);
-        request.raw.on('close', stop);
-        tick();
+        openEventStream({
+          raw: reply.raw,
+          applicationId: application.id,
+          after: Number(request.headers['last-event-id'] ?? 0),
+          alreadyFinished: application.state === 'completed' || application.state === 'withdrawn',
+          store,
+          live: deps.live,
+          streams,
+          onError: (error) => request.log.warn({ err: error }, 'event stream read failed'),
+        });
+        request.raw.on('close', () => streams.stop(reply.raw));
       },
     );
 
@@ -209,15 +172,13 @@ export const applicationRoutes =
         };
         check(current.form); // fail fast with field paths before taking the lock
         const now = clock.now();
-        const outcome = await store.apply(current.id, {}, (ctx) => {
+        const outcome = await executor.apply(current.id, {}, (ctx) => {
           const merged = check(ctx.application.form);
           const transition = orchestrator.decide(ctx, { type: 'correction.submitted', at: now.toISOString(), fields: Object.keys(fields) }, now);
           return transition ? { ...transition, form: merged } : null;
         });
         if (!outcome.applied) throw new ApiError(outcome.reason === 'not_found' ? 'APPLICATION_NOT_FOUND' : 'CORRECTION_NOT_EXPECTED');
         request.log.info({ applicationId: current.id, fields: Object.keys(fields) }, 'correction submitted');
-        executor.wakeUp();
-        deps.notify(current.id);
         return reply.code(202).send(await statusOf(outcome.application));
       },
     );
@@ -227,7 +188,7 @@ export const applicationRoutes =
       {
         schema: {
           tags: ['applicant'],
-          summary: 'Withdraw the application; possible until the business licence is issued',
+          summary: 'Withdraw the application: possible while no licence can be issued (before the regulator is asked, or while it waits on a correction); 409 while the licence request is with the regulator, and once it is issued',
           params: IdParams,
           // The body is optional: a POST without one arrives as null.
           body: z.object({ reason: z.string().max(500).optional() }).nullish(),
@@ -237,15 +198,18 @@ export const applicationRoutes =
       async (request) => {
         const current = await load(request.params.id);
         const now = clock.now();
-        const outcome = await store.apply(current.id, {}, (ctx) =>
-          orchestrator.decide(ctx, { type: 'withdraw', at: now.toISOString(), reason: request.body?.reason ?? null }, now),
-        );
+        let licence: StepPhase | undefined;
+        const outcome = await executor.apply(current.id, {}, (ctx) => {
+          licence = orchestrator.view(ctx.application).steps['business-licence']?.phase;
+          return orchestrator.decide(ctx, { type: 'withdraw', at: now.toISOString(), reason: request.body?.reason ?? null }, now);
+        });
         if (!outcome.applied || outcome.application.state !== 'withdrawn') {
           if (outcome.applied === false && outcome.reason === 'not_found') throw new ApiError('APPLICATION_NOT_FOUND');
+          // The regulator may still issue the licence: refused for now, not for ever (docs/applicant-api.md).
+          if (licence !== undefined && LICENCE_OUTSTANDING.includes(licence)) throw new ApiError('WITHDRAWAL_LICENCE_IN_PROGRESS', { headers: { 'retry-after': '60' } });
           throw new ApiError('WITHDRAWAL_NOT_ALLOWED');
         }
         request.log.info({ applicationId: current.id }, 'application withdrawn');
-        deps.notify(current.id);
         return statusOf(outcome.application);
       },
     );

@@ -93,7 +93,7 @@ export const departmentRoutes =
         const generation = Number(match[3]);
         // Only a request the gateway actually sent (this generation or an earlier, superseded one).
         const application = await store.getApplication(callback.applicationId);
-        const sent = application ? orchestrator.contextOf(application).steps[step] : undefined;
+        const sent = application ? orchestrator.view(application).context.steps[step] : undefined;
         if (!sent || sent.requests === 0 || generation > sent.generation) throw new ApiError('CALLBACK_UNKNOWN_REQUEST');
         const at = clock.now().toISOString();
         let event: ApplicationEvent;
@@ -110,7 +110,7 @@ export const departmentRoutes =
         // An ignored callback (a duplicate, a late progress report) still records its event id, so a
         // replay of it is refused like any other.
         let changed = false;
-        const outcome = await store.apply(callback.applicationId, { dedupKey: `callback:${step}:${callback.eventId}` }, (ctx) => {
+        const outcome = await deps.executor.apply(callback.applicationId, { dedupKey: `callback:${step}:${callback.eventId}` }, (ctx) => {
           const transition = orchestrator.decide(ctx, event, clock.now());
           changed = transition !== null;
           return transition ?? {};
@@ -122,10 +122,6 @@ export const departmentRoutes =
           throw new ApiError('CALLBACK_REPLAYED');
         }
         metrics.callbacks.inc({ step, result: changed ? 'applied' : 'ignored' });
-        if (changed) {
-          deps.executor.wakeUp();
-          deps.notify(callback.applicationId);
-        }
         return { received: true as const, applied: changed };
       },
     );
@@ -147,10 +143,7 @@ export const departmentRoutes =
         authenticate(request, step, request.url.split('?')[0]!);
         const application = await store.getApplication(id);
         if (!application) throw new ApiError('APPLICATION_NOT_FOUND');
-        const context = orchestrator.contextOf(application);
-        const prior = Object.fromEntries(
-          Object.entries(context.steps).filter(([, s]) => s?.phase === 'done').map(([s, c]) => [s, c!.result]),
-        ) as PriorResults;
+        const prior = orchestrator.view(application).results as PriorResults;
         try {
           return deps.adapters[step]!.buildRequest(application.form, prior) as Record<string, unknown>;
         } catch {

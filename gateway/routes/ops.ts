@@ -105,11 +105,9 @@ export const opsRoutes =
         const { id, step } = request.params;
         if (!steps.includes(step)) throw new ApiError('STEP_UNKNOWN');
         const now = clock.now();
-        const outcome = await store.apply(id, {}, (ctx) => orchestrator.decide(ctx, { type: 'ops.retry', step, at: now.toISOString() }, now));
+        const outcome = await deps.executor.apply(id, {}, (ctx) => orchestrator.decide(ctx, { type: 'ops.retry', step, at: now.toISOString() }, now));
         if (!outcome.applied) throw new ApiError(outcome.reason === 'not_found' ? 'APPLICATION_NOT_FOUND' : 'STEP_NOT_RETRYABLE');
         request.log.info({ applicationId: id, step }, 'ops retried a step');
-        deps.executor.wakeUp();
-        deps.notify(id);
         const status = buildStatus(outcome.application, await store.listClocks({ applicationId: id }), orchestrator);
         return reply.code(202).send({ applicationId: id, step, state: status.steps.find((s) => s.step === step)!.state });
       },
@@ -207,8 +205,7 @@ export async function replanOpenClocks(deps: GatewayDeps): Promise<number> {
   const ids = [...new Set(open.map((c) => c.applicationId))];
   const now = deps.clock.now();
   for (const id of ids) {
-    await deps.store.apply(id, {}, (ctx) => deps.orchestrator.decide(ctx, { type: 'sla.replan' }, now));
+    await deps.executor.apply(id, {}, (ctx) => deps.orchestrator.decide(ctx, { type: 'sla.replan' }, now));
   }
-  deps.executor.wakeUp();
   return ids.length;
 }

@@ -1,8 +1,6 @@
-// Pieces both store implementations share: time normalisation, migration files, and the small
-// rules of the contract that do not depend on the database (see types.ts).
+// Small rules of the store contract that do not depend on the database (see types.ts), and time
+// normalisation.
 
-import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { ApplicationState } from '../../contracts/index.ts';
 import type { ApplicationRow, NewEffect, Transition } from './types.ts';
 
@@ -27,33 +25,6 @@ export function addMs(iso: string, ms: number): string {
   return new Date(Date.parse(toIso(iso)) + ms).toISOString();
 }
 
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
-
-const MIGRATION_FILE = /^(\d{4})_([a-z0-9_-]+)\.sql$/;
-
-/** Reads gateway/store/migrations/<dialect>/NNNN_name.sql in version order. */
-export function readMigrations(dialect: 'sqlite' | 'postgres'): Migration[] {
-  const dir = fileURLToPath(new URL(`./migrations/${dialect}/`, import.meta.url));
-  const migrations = readdirSync(dir)
-    .map((file) => ({ file, match: MIGRATION_FILE.exec(file) }))
-    .filter((entry): entry is { file: string; match: RegExpExecArray } => entry.match !== null)
-    .map(({ file, match }) => ({
-      version: Number(match[1]),
-      name: match[2] ?? file,
-      sql: readFileSync(`${dir}${file}`, 'utf8'),
-    }))
-    .sort((a, b) => a.version - b.version);
-  for (let i = 1; i < migrations.length; i++) {
-    if (migrations[i]?.version === migrations[i - 1]?.version) {
-      throw new Error(`Two ${dialect} migrations share version ${migrations[i]?.version}`);
-    }
-  }
-  return migrations;
-}
 
 /**
  * New effects with their keys made unique (the last one of a key wins, as if inserted one after

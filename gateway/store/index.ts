@@ -1,13 +1,24 @@
-// The door of gateway/store/: the store contract and its two implementations. Everything else in
-// this folder is internal.
+// The door of gateway/store/: the store contract (its ports) and the one implementation over
+// either database. Everything else in this folder is internal.
 
-import { createPostgresStore } from './postgres-store.ts';
-import { createSqliteStore } from './sqlite-store.ts';
+import { openPostgres, openSqlite, type PostgresOptions, type SqliteOptions } from './database.ts';
+import { createStore as createStoreOn } from './store.ts';
 import type { Store } from './types.ts';
 
 export type * from './types.ts';
-export { createSqliteStore, type SqliteStoreOptions } from './sqlite-store.ts';
-export { createPostgresStore, type PostgresStoreOptions } from './postgres-store.ts';
+
+export type SqliteStoreOptions = SqliteOptions & { now?: () => Date };
+export type PostgresStoreOptions = PostgresOptions & { now?: () => Date };
+
+/** The embedded store: one SQLite file (or ':memory:'). Call migrate() before use. */
+export function createSqliteStore(options: SqliteStoreOptions): Store {
+  return createStoreOn(openSqlite(options), options.now ? { now: options.now } : {});
+}
+
+/** The PostgreSQL store; several gateway instances may share the database. Call migrate() before use. */
+export function createPostgresStore(options: PostgresStoreOptions): Store {
+  return createStoreOn(openPostgres(options), options.now ? { now: options.now } : {});
+}
 
 export interface StoreConfig {
   /** PostgreSQL connection string; when set, PostgreSQL is used and sqliteFile is ignored. */

@@ -1,11 +1,13 @@
-// The store contract: ONE interface, two implementations (embedded SQLite via better-sqlite3, and
-// PostgreSQL), ONE conformance suite (test/store/conformance.ts) run against both.
+// The store contract: a few narrow ports (applications and their transitions, the outbox, the event
+// log, SLA clocks, calendar years), ONE implementation over both databases (store.ts, on Kysely, with
+// the differences in database.ts), ONE conformance suite (test/store/conformance.ts) run against both.
 //
 // Durability model (docs/design.md "Orchestration"): an application's machine snapshot, the effects it
 // asks for (department calls, timers) and the events it publishes are written in ONE transaction
-// (transactional outbox). Executors claim due effects with leases; completing an effect and
-// recording its outcome is again one transaction, so a crash at any instant loses nothing and
-// records nothing twice.
+// (transactional outbox). Executors claim due effects with leases — or receive the ones a
+// transition wrote already leased to them, without a claim; completing an effect and recording its
+// outcome is again one transaction, so a crash at any instant loses nothing and records nothing twice.
+// Transitions that arrive together are committed together (group commit: one fsync for many).
 
 import type { ApplicationForm, ApplicationState, SlaState, StepId } from '../../contracts/index.ts';
 
@@ -66,7 +68,7 @@ export interface NewEvent {
 }
 
 export interface EventRecord extends NewEvent {
-  /** Global, strictly increasing sequence number (SSE Last-Event-ID). */
+  /** The application's own sequence: 1, 2, 3 … in commit order, without gaps (SSE Last-Event-ID). */
   seq: number;
   applicationId: string;
 }
@@ -126,11 +128,30 @@ export interface NewApplication {
 }
 
 export type ApplyOutcome =
-  | { applied: true; application: ApplicationRow }
+  | {
+      applied: true;
+      application: ApplicationRow;
+      /** The events this transition appended, numbered. */
+      events: EventRecord[];
+      /** New effects leased to `leaseNewEffects.owner` in the same transaction: run them, no claim needed. */
+      leased: Effect[];
+    }
   /** Not applied: the application is unknown, the dedup key was seen, the effect was already completed, or decide() returned null. */
   | { applied: false; reason: 'not_found' | 'duplicate' | 'effect_not_pending' | 'no_change' };
 
+/**
+ * Lease up to `max` of the effects a transition writes that are due at once (at the store's now) to
+ * `owner`, for `leaseMs`: the caller runs them straight away instead of claiming them. If the caller
+ * dies first, the lease expires and any instance claims them as usual.
+ */
+export interface LeaseNewEffects {
+  owner: string;
+  leaseMs: number;
+  max: number;
+}
+
 export interface ApplyOptions {
+  leaseNewEffects?: LeaseNewEffects;
   /** Inbound-event dedup key (e.g. "callback:seal-engraving:<eventId>"): applied at most once per application. */
   dedupKey?: string;
   /**
@@ -160,29 +181,44 @@ export interface ClockQuery {
   limit?: number;
 }
 
-export interface Store {
-  readonly kind: 'sqlite' | 'postgres';
-  /** Applies pending migrations under a lock; safe when several instances start at once. */
-  migrate(): Promise<void>;
-  close(): Promise<void>;
-  /** Cheap liveness probe of the underlying database. */
-  ping(): Promise<void>;
+/**
+ * A committed change to one application, as it commits. Local commits carry their events; a commit
+ * of another instance (PostgreSQL, through NOTIFY) carries only where the application's events now
+ * end — read the rest with listEvents. `resync` means notifications may have been missed (the
+ * listening connection was re-established): re-read what you show.
+ */
+export type StoreChange =
+  | { kind: 'committed'; applicationId: string; state: ApplicationState; lastSeq: number; events: EventRecord[] | null; local: boolean }
+  | { kind: 'resync' };
 
+export interface CreateOutcome {
+  created: boolean;
+  application: ApplicationRow;
+  events: EventRecord[];
+  leased: Effect[];
+}
+
+/** Applications and the one transaction protocol that changes them. */
+export interface TransitionsPort {
   /**
    * Inserts the application with its first transition. If `idempotencyKey` is already used,
    * writes nothing and returns the existing application with created=false (the caller compares bodyHash).
    */
-  createApplication(app: NewApplication, first: Transition): Promise<{ created: boolean; application: ApplicationRow }>;
-  getApplication(id: string): Promise<ApplicationRow | undefined>;
-  listApplications(query: ApplicationQuery): Promise<ApplicationRow[]>;
-  countApplicationsByState(): Promise<Record<string, number>>;
-
+  createApplication(app: NewApplication, first: Transition, options?: { leaseNewEffects?: LeaseNewEffects }): Promise<CreateOutcome>;
   /**
    * Applies one event to one application, serialised per application (row lock): loads it and its
    * clocks, calls the pure `decide`, writes the transition, records `dedupKey`, completes the effect.
    */
   apply(applicationId: string, options: ApplyOptions, decide: (current: ApplicationContext) => Transition | null): Promise<ApplyOutcome>;
+}
 
+export interface ApplicationsPort {
+  getApplication(id: string): Promise<ApplicationRow | undefined>;
+  listApplications(query: ApplicationQuery): Promise<ApplicationRow[]>;
+  countApplicationsByState(): Promise<Record<string, number>>;
+}
+
+export interface OutboxPort {
   /** Claims up to `limit` pending effects due at `now` whose lease is free or expired; sets lease to now+leaseMs. */
   claimDueEffects(owner: string, now: string, leaseMs: number, limit: number): Promise<Effect[]>;
   /** Gives a claimed effect back, to run again at `dueAt` (retry), counting an attempt and recording the error. No-op if not leased by owner. */
@@ -197,17 +233,31 @@ export interface Store {
   /** The application's PENDING effects (leased or not), by due time; completed effects are not listed. */
   listEffects(applicationId: string): Promise<Effect[]>;
   countPendingEffects(): Promise<number>;
+}
 
-  /** Events after `afterSeq` (exclusive), oldest first; applicationId undefined = all applications. */
-  listEvents(applicationId: string | undefined, afterSeq: number, limit: number): Promise<EventRecord[]>;
+export interface EventLogPort {
+  /** One application's events after `afterSeq` (exclusive), oldest first. */
+  listEvents(applicationId: string, afterSeq: number, limit: number): Promise<EventRecord[]>;
+  /** Commits as they happen (in-process; on PostgreSQL also other instances'). Returns unsubscribe. */
+  subscribeChanges(listener: (change: StoreChange) => void): () => void;
+}
 
+export interface ClocksPort {
   listClocks(query: ClockQuery): Promise<SlaClockRow[]>;
+}
 
-  /** Records a callback event id for replay protection; false if already seen. */
-  rememberCallback(step: string, eventId: string, at: string): Promise<boolean>;
-
+export interface CalendarPort {
   /** Working-day schedules loaded by ops (year → JSON document). */
   getCalendarYear(year: number): Promise<Json | undefined>;
   putCalendarYear(year: number, document: Json, at: string): Promise<void>;
   listCalendarYears(): Promise<number[]>;
+}
+
+export interface Store extends TransitionsPort, ApplicationsPort, OutboxPort, EventLogPort, ClocksPort, CalendarPort {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Applies pending migrations under a lock; safe when several instances start at once. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+  /** Cheap liveness probe of the underlying database. */
+  ping(): Promise<void>;
 }

@@ -162,10 +162,9 @@ export async function waitForAllCompleted(db: Database, count: number, timeoutMs
     const states = await countByState(db);
     if ((states.completed ?? 0) >= count) return Date.now() - started;
     if (Date.now() - started > timeoutMs) {
-      // Enough to see where the stragglers stand: each one's step phases and pending effects.
+      // Enough to see where the stragglers stand: each one's step states and pending effects.
       const { rows } = await db.client.query<{ id: string; state: string; phases: Record<string, string>; pending: string[] | null }>(
-        `SELECT a.id, a.state,
-                (SELECT json_object_agg(s.key, s.value->>'phase') FROM jsonb_each(a.snapshot->'context'->'steps') s) AS phases,
+        `SELECT a.id, a.state, a.snapshot->'value'->'active' AS phases,
                 (SELECT json_agg(e.key || CASE WHEN e.lease_owner IS NULL THEN '' ELSE ' leased by ' || e.lease_owner END ORDER BY e.due_at)
                    FROM effects e WHERE e.application_id = a.id AND e.state = 'pending') AS pending
          FROM applications a WHERE a.state <> 'completed' ORDER BY a.submitted_at LIMIT 5`,
@@ -204,7 +203,7 @@ export async function verifyExactlyOnce(
   t.strictSame(states, { completed: ids.length }, `all ${ids.length} applications exist exactly once and are completed`);
 
   const { rows: completions } = await db.client.query<{ application_id: string; step: StepId; data: { result: unknown } }>(
-    "SELECT application_id, step, data FROM events WHERE type = 'step.completed' ORDER BY seq",
+    "SELECT application_id, step, data FROM application_events WHERE type = 'step.completed' ORDER BY application_id, seq",
   );
   const recorded = new Map<string, unknown[]>();
   for (const row of completions) {

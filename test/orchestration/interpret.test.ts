@@ -28,7 +28,21 @@ t.test('the first transition asks for the licence call and the overall and licen
 t.test('a snapshot survives JSON and is read back; a newer schema version is refused clearly', async (t) => {
   const first = orchestrator.start('app-2', submittedAt);
   const stored = { snapshot: JSON.parse(JSON.stringify(first.snapshot)), snapshotVersion: MACHINE_SCHEMA_VERSION };
-  t.equal(orchestrator.contextOf(stored).steps['business-licence']!.phase, 'requested');
+  t.equal(orchestrator.view(stored).steps['business-licence']!.phase, 'requested');
   t.equal(orchestrator.stateOf(stored), 'in_progress');
   t.throws(() => orchestrator.contextOf({ ...stored, snapshotVersion: MACHINE_SCHEMA_VERSION + 1 }), /newer gateway/);
+});
+
+t.test('a snapshot written by machine schema 1 (phase in the step context) is upgraded when read', async (t) => {
+  const first = orchestrator.start('app-3', submittedAt);
+  const v2 = JSON.parse(JSON.stringify(first.snapshot)) as { context: { steps: Record<string, Record<string, unknown>> } };
+  // What schema 1 stored: the same, with a phase per step.
+  const v1 = structuredClone(v2);
+  for (const [id, step] of Object.entries(v1.context.steps)) step.phase = id === 'business-licence' ? 'requested' : 'waiting';
+  const stored = { snapshot: v1 as never, snapshotVersion: 1 };
+  t.same(orchestrator.contextOf(stored), v2.context as never, 'phase dropped, nothing else changed');
+  t.equal(orchestrator.view(stored).steps['business-licence']!.phase, 'requested', 'the phase is read from the state value');
+  const next = orchestrator.decide({ application: { id: 'app-3', ...stored } as never, clocks: [] }, { type: 'step.completed', step: 'business-licence', generation: 1, at: submittedAt.toISOString(), reference: 'r', result: { creditCode: 'x' } }, submittedAt);
+  t.equal(next?.snapshotVersion, MACHINE_SCHEMA_VERSION, 'a transition writes the current version');
+  t.same(next!.newEffects!.filter((e) => e.kind === 'department_call').map((e) => e.key).sort(), ['call:seal-engraving', 'call:social-insurance', 'call:tax-invoice']);
 });

@@ -1,10 +1,11 @@
 // Regression: the poll timer of an accepted asynchronous step must turn into a department poll and
-// re-arm itself. Its `after` transition re-enters `processing`, and XState hands back the SAME
-// snapshot object with the actions (cancel, pollDepartment, raise); decide() once mistook that for
-// "nothing changed", so no poll was ever made and a lost callback left the step stuck for ever
-// (found by test/durability/crash.test.ts).
+// re-arm itself. The poll changes no context, and decide() once mistook a transition that hands back
+// an unchanged snapshot with actions for "nothing changed", so no poll was ever made and a lost
+// callback left the step stuck for ever (found by test/durability/crash.test.ts). The timer row is
+// named by us ("timer:poll:<step>"), and a row an older gateway stored under XState's delayed-event
+// name is read through the effect upgrade chain.
 import t from 'tap';
-import { createOrchestrator } from '../../gateway/orchestration/interpret.ts';
+import { createOrchestrator, upgradeEffect } from '../../gateway/orchestration/interpret.ts';
 import { DEFAULT_STEP_DEFINITIONS } from '../../gateway/orchestration/steps.ts';
 import type { WorkingTime } from '../../gateway/sla/clocks.ts';
 import type { ApplicationContext, ApplicationRow, Json, SlaClockRow, Transition } from '../../gateway/store/types.ts';
@@ -34,8 +35,10 @@ t.test('a poll timer that fires while the step is processing polls the departmen
 
   apply({ type: 'step.completed', step: 'business-licence', generation: 1, at, reference: 'SCJG1', result: { creditCode: '91411202MA45R7K29W' } });
   const accepted = apply({ type: 'step.accepted', step: 'seal-engraving', generation: 1, at, reference: 'GAYZ1', milestone: null });
-  const timer = accepted?.newEffects?.find((e) => e.kind === 'timer' && e.key.startsWith('xstate:'));
-  t.ok(timer, 'accepting the step arms a poll timer');
+  const timer = accepted?.newEffects?.find((e) => e.kind === 'timer' && e.key === 'timer:poll:seal-engraving');
+  t.ok(timer, 'accepting the step arms a poll timer under a name of ours');
+  t.same(timer!.payload, { event: { type: 'step.poll_due', step: 'seal-engraving', generation: 1 } });
+  t.equal(timer!.dueAt, new Date(now.getTime() + 500).toISOString(), 'due one poll interval later');
   const timerEvent = (timer!.payload as { event: Parameters<typeof orchestrator.decide>[1] }).event;
 
   for (let round = 1; round <= 2; round++) {
@@ -48,6 +51,17 @@ t.test('a poll timer that fires while the step is processing polls the departmen
     t.match(poll.payload, { op: 'poll', step: 'seal-engraving', generation: 1, reference: 'GAYZ1' });
   }
 
-  apply({ type: 'step.completed', step: 'seal-engraving', generation: 1, at, reference: 'GAYZ1', result: { seals: [] } });
+  // A timer row written by machine schema 1 (XState's delayed-event name) still polls, and is cancelled by name.
+  const legacy = upgradeEffect({
+    key: 'xstate:xstate.after.POLL_INTERVAL.application.active.seal-engraving.processing',
+    payload: { event: { type: 'xstate.after.POLL_INTERVAL.application.active.seal-engraving.processing' } },
+  });
+  t.same(legacy, { key: 'timer:poll:seal-engraving', payload: { event: { type: 'step.poll_due', step: 'seal-engraving' } } });
+  const fired = apply((legacy.payload as { event: Parameters<typeof orchestrator.decide>[1] }).event);
+  t.ok(fired?.newEffects?.some((e) => e.key === 'poll:seal-engraving'), 'an upgraded legacy timer polls the current request');
+
+  const done = apply({ type: 'step.completed', step: 'seal-engraving', generation: 1, at, reference: 'GAYZ1', result: { seals: [] } });
+  t.ok(done?.cancelEffectKeys?.includes('timer:poll:seal-engraving'), 'finishing the step cancels the timer');
+  t.ok(done?.cancelEffectKeys?.includes('xstate:xstate.after.POLL_INTERVAL.application.active.seal-engraving.processing'), 'and any legacy row of it');
   t.equal(apply(timerEvent), null, 'once the step is done, a stale timer changes nothing');
 });

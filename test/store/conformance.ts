@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import type { TAP } from 'tap';
 import { ApplicationState } from '../../contracts/index.ts';
 import type { ApplicationForm } from '../../contracts/index.ts';
-import type { ApplicationRow, Json, NewApplication, NewEffect, NewEvent, SlaClockRow, Store, Transition } from '../../gateway/store/index.ts';
+import { readFileSync } from 'node:fs';
+import type { ApplicationRow, Json, NewApplication, NewEffect, NewEvent, SlaClockRow, Store, StoreChange, Transition } from '../../gateway/store/index.ts';
 import { makeApplicationForm } from '../fixtures/application.ts';
 
 /** A tap test (the callback argument of t.test). */
@@ -22,6 +23,10 @@ export interface StoreUnderTest {
   cleanup(): Promise<void>;
   /** Another, unmigrated instance on the same database; the test closes it. */
   openAnother?: () => Promise<Store>;
+  /** Runs SQL on the same database outside the store (an older gateway's schema and rows). */
+  rawExec(sql: string): Promise<void>;
+  /** The SQL dialect, for rawExec. */
+  dialect: 'sqlite' | 'postgres';
 }
 
 export type MakeStore = () => Promise<StoreUnderTest>;
@@ -83,7 +88,7 @@ async function footprint(store: Store, applicationId: string) {
   return {
     application: await store.getApplication(applicationId),
     effects: await store.listEffects(applicationId),
-    events: await store.listEvents(undefined, 0, 10_000),
+    events: await store.listEvents(applicationId, 0, 10_000),
     clocks: await store.listClocks({ applicationId }),
     pending: await store.countPendingEffects(),
   };
@@ -226,7 +231,7 @@ export async function runStoreConformance(t: Test, makeStore: MakeStore): Promis
     );
     t.equal(results.filter((r) => r.created).length, 1, 'exactly one created');
     t.equal(new Set(results.map((r) => r.application.id)).size, 1, 'all see the same application');
-    t.equal((await store.listEvents(undefined, 0, 100)).length, 1, 'one submission event');
+    t.equal((await store.listEvents(results[0]!.application.id, 0, 100)).length, 1, 'one submission event');
   });
 
   await test('getApplication, listApplications, countApplicationsByState', async (t, store) => {
@@ -537,57 +542,57 @@ export async function runStoreConformance(t: Test, makeStore: MakeStore): Promis
     t.equal(await store.nextDueAt(), null);
   });
 
-  await test('events: one global sequence, oldest first, filtered by application', async (t, store) => {
+  await test('events: each application numbers its own, 1, 2, 3 …, oldest first', async (t, store) => {
     const a = await createApp(store, { events: [event('a1', { n: 1 }), event('a2', { n: 2 }, { step: 'seal-engraving', at: '2021-03-01T10:00:00+08:00' })] });
     const b = await createApp(store, { events: [event('b1')] });
-    await store.apply(a.id, {}, () => ({ events: [event('a3'), event('a4')] }));
+    const outcome = await store.apply(a.id, {}, () => ({ events: [event('a3'), event('a4')] }));
+    t.strictSame(outcome.applied && outcome.events.map((e) => [e.seq, e.type]), [[3, 'a3'], [4, 'a4']], 'apply returns the events it appended, numbered');
 
-    const all = await store.listEvents(undefined, 0, 100);
-    t.strictSame(all.map((e) => e.type), ['a1', 'a2', 'b1', 'a3', 'a4'], 'in the order written');
-    t.ok(all.every((e, i) => Number.isInteger(e.seq) && e.seq > 0 && (i === 0 || e.seq > all[i - 1]!.seq)), 'strictly increasing integers');
-    t.strictSame(all[1], { seq: all[1]!.seq, applicationId: a.id, type: 'a2', step: 'seal-engraving', at: '2021-03-01T02:00:00.000Z', data: { n: 2 } });
-    t.strictSame((await store.listEvents(a.id, 0, 100)).map((e) => e.type), ['a1', 'a2', 'a3', 'a4']);
-    t.strictSame((await store.listEvents(b.id, 0, 100)).map((e) => e.type), ['b1']);
-    t.strictSame((await store.listEvents(undefined, all[1]!.seq, 100)).map((e) => e.type), ['b1', 'a3', 'a4'], 'after a seq, exclusive');
-    t.strictSame((await store.listEvents(a.id, all[1]!.seq, 1)).map((e) => e.type), ['a3'], 'limit');
-    t.strictSame(await store.listEvents(undefined, all[4]!.seq, 100), []);
+    const all = await store.listEvents(a.id, 0, 100);
+    t.strictSame(all.map((e) => [e.seq, e.type]), [[1, 'a1'], [2, 'a2'], [3, 'a3'], [4, 'a4']], 'in the order written, numbered from 1 without gaps');
+    t.strictSame(all[1], { seq: 2, applicationId: a.id, type: 'a2', step: 'seal-engraving', at: '2021-03-01T02:00:00.000Z', data: { n: 2 } });
+    t.strictSame((await store.listEvents(b.id, 0, 100)).map((e) => [e.seq, e.type]), [[1, 'b1']], 'another application has its own numbers');
+    t.strictSame((await store.listEvents(a.id, 2, 100)).map((e) => e.type), ['a3', 'a4'], 'after a seq, exclusive');
+    t.strictSame((await store.listEvents(a.id, 2, 1)).map((e) => e.type), ['a3'], 'limit');
+    t.strictSame(await store.listEvents(a.id, 4, 100), []);
     t.strictSame(await store.listEvents('no-such-application', 0, 100), []);
   });
 
-  await test('events of concurrent transitions: commit order is seq order, a transition’s events are consecutive', async (t, store, sut) => {
-    const apps = await Promise.all(Array.from({ length: 6 }, () => createApp(store)));
+  await test('events of concurrent transitions: a reader of one application never skips one; a transition’s events are consecutive', async (t, store, sut) => {
+    const app = await createApp(store);
     const others = sut.openAnother ? [await sut.openAnother()] : [];
     t.teardown(() => Promise.all(others.map((s) => s.close())));
     const instances = [store, ...others];
     // A reader polling while writers commit must never see a gap that is filled later.
     let reading = true;
     let lastSeen = 0;
-    const seenSeqs = new Set<number>();
+    let skipped = 0;
     const reader = (async () => {
       while (reading) {
-        const batch = await store.listEvents(undefined, lastSeen, 1000);
-        for (const e of batch) seenSeqs.add(e.seq);
-        if (batch.length) lastSeen = batch[batch.length - 1]!.seq;
+        const batch = await store.listEvents(app.id, lastSeen, 1000);
+        for (const e of batch) {
+          if (e.seq !== lastSeen + 1) skipped++;
+          lastSeen = e.seq;
+        }
         await new Promise((resolve) => setImmediate(resolve));
       }
     })();
     await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        instances[i % instances.length]!.apply(apps[i % apps.length]!.id, {}, () => ({ events: [event(`t${i}:1`), event(`t${i}:2`), event(`t${i}:3`)] })),
+        instances[i % instances.length]!.apply(app.id, {}, () => ({ events: [event(`t${i}:1`), event(`t${i}:2`), event(`t${i}:3`)] })),
       ),
     );
     reading = false;
     await reader;
-    const all = await store.listEvents(undefined, 0, 10_000);
-    t.equal(all.length, 90);
+    const all = await store.listEvents(app.id, 0, 10_000);
+    t.strictSame(all.map((e) => e.seq), Array.from({ length: 90 }, (_, i) => i + 1), 'numbered 1 … 90');
     let interleaved = 0;
     for (let i = 0; i < all.length; i += 3) {
       const [x, y, z] = [all[i]!, all[i + 1]!, all[i + 2]!];
       const tx = x.type.split(':')[0];
-      if (!(x.type === `${tx}:1` && y.type === `${tx}:2` && z.type === `${tx}:3` && y.seq === x.seq + 1 && z.seq === y.seq + 1)) interleaved++;
+      if (!(x.type === `${tx}:1` && y.type === `${tx}:2` && z.type === `${tx}:3`)) interleaved++;
     }
     t.equal(interleaved, 0, "each transition's events are consecutive");
-    const skipped = all.filter((e) => e.seq <= lastSeen && !seenSeqs.has(e.seq)).length;
     t.equal(skipped, 0, 'a polling reader never skipped an event');
   });
 
@@ -629,14 +634,6 @@ export async function runStoreConformance(t: Test, makeStore: MakeStore): Promis
     t.strictSame(names(await store.listClocks({ finishedTo: at(3001) })), ['app/overall', 'other/seal-engraving']);
     t.equal((await store.listClocks({ limit: 2 })).length, 2);
     t.equal((await store.listClocks({})).length, 5);
-  });
-
-  await test('rememberCallback: replay protection per step', async (t, store) => {
-    t.equal(await store.rememberCallback('seal-engraving', 'evt-1', at(0)), true);
-    t.equal(await store.rememberCallback('seal-engraving', 'evt-1', at(1)), false, 'a replay');
-    t.equal(await store.rememberCallback('tax-invoice', 'evt-1', at(1)), true, 'the same id from another step');
-    const racing = await Promise.all(Array.from({ length: 6 }, () => store.rememberCallback('bank-account', 'evt-9', '2021-03-01T09:00:00+08:00')));
-    t.equal(racing.filter(Boolean).length, 1, 'concurrent replays: one wins');
   });
 
   await test('calendar years', async (t, store) => {
@@ -702,5 +699,124 @@ export async function runStoreConformance(t: Test, makeStore: MakeStore): Promis
       const outcome = await store.apply(app.id, {}, () => ({ snapshot: scalar }));
       t.strictSame(outcome.applied && outcome.application.snapshot, scalar, `snapshot ${JSON.stringify(scalar)}`);
     }
+  });
+
+  await test('group commit: many transitions at once, across applications, each applied exactly as alone', async (t, store) => {
+    const apps = await Promise.all(Array.from({ length: 12 }, () => createApp(store, { snapshot: { counter: 0 }, newEffects: [effect('tick', at(0))] })));
+    const effects = new Map<string, string>();
+    for (const app of apps) effects.set(app.id, (await store.listEffects(app.id))[0]!.id);
+    // 12 applications × (one that completes the effect + 4 plain increments), all in flight together.
+    const outcomes = await Promise.all(
+      apps.flatMap((app) => [
+        store.apply(app.id, { completesEffect: { id: effects.get(app.id)!, owner: 'x' }, dedupKey: 'done-tick' }, ({ application }) => ({
+          snapshot: { counter: (application.snapshot as { counter: number }).counter + 100 },
+          newEffects: [effect('tick', at(5))],
+          events: [event('ticked')],
+        })),
+        ...Array.from({ length: 4 }, (_, i) =>
+          store.apply(app.id, {}, ({ application }) => ({ snapshot: { counter: (application.snapshot as { counter: number }).counter + 1 }, events: [event(`inc${i}`)] })),
+        ),
+      ]),
+    );
+    t.ok(outcomes.every((o) => o.applied), 'every transition applied');
+    for (const app of apps) {
+      const row = await store.getApplication(app.id);
+      t.equal((row!.snapshot as { counter: number }).counter, 104, 'each saw the one before it');
+      t.equal(row!.revision, 6);
+      t.strictSame((await store.listEvents(app.id, 0, 100)).map((e) => e.seq), [1, 2, 3, 4, 5]);
+      const pending = await store.listEffects(app.id);
+      t.strictSame(pending.map((e) => [e.key, e.dueAt]), [['tick', at(5)]], 'the completed timer re-armed once');
+    }
+  });
+
+  await test('group commit: a transition that fails — in decide() or in the database — fails alone', async (t, store) => {
+    const apps = await Promise.all(Array.from({ length: 4 }, () => createApp(store)));
+    const good = (label: string) => () => ({ events: [event(label)] });
+    const outcomes = await Promise.allSettled([
+      store.apply(apps[0]!.id, {}, good('a')),
+      store.apply(apps[1]!.id, {}, () => {
+        throw new Error('decide blew up');
+      }),
+      // Refused by the database itself (no such effect kind): the whole batch would roll back.
+      store.apply(apps[2]!.id, {}, () => ({ newEffects: [effect('bad', at(0), { kind: 'no-such-kind' as never })], events: [event('poisoned')] })),
+      store.apply(apps[3]!.id, {}, good('d')),
+      store.apply(apps[0]!.id, {}, good('a2')),
+    ]);
+    t.strictSame(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled']);
+    t.strictSame((await store.listEvents(apps[0]!.id, 0, 10)).map((e) => e.type), ['a', 'a2']);
+    t.strictSame(await store.listEvents(apps[1]!.id, 0, 10), []);
+    t.strictSame(await store.listEvents(apps[2]!.id, 0, 10), [], 'the poisoned transition wrote nothing');
+    t.strictSame(await store.listEffects(apps[2]!.id), []);
+    t.strictSame((await store.listEvents(apps[3]!.id, 0, 10)).map((e) => e.type), ['d']);
+  });
+
+  await test('leaseNewEffects: due-now effects come back leased to the writer, up to max; later ones are left for claims', async (t, store) => {
+    const lease = { owner: 'writer', leaseMs: LONG_LEASE_MS, max: 2 };
+    const created = await store.createApplication(
+      newApplication({ submittedAt: wallNow() }),
+      { newEffects: [effect('now-1', wallNow()), effect('now-2', wallNow()), effect('now-3', wallNow()), effect('later', '2999-01-01T00:00:00.000Z')] },
+      { leaseNewEffects: lease },
+    );
+    t.strictSame(created.leased.map((e) => e.key), ['now-1', 'now-2'], 'at most max, in the order written');
+    t.ok(created.leased.every((e) => e.leaseOwner === 'writer' && e.leaseUntil! > wallNow() && /^\d+$/.test(e.id)), 'leased rows, with their ids');
+    const id = created.application.id;
+    t.strictSame((await store.claimDueEffects('other', wallNow(), 1_000, 10)).map((e) => e.key), ['now-3'], 'leased ones cannot be claimed; the rest can');
+    const [first] = created.leased;
+    const done = await store.apply(id, { completesEffect: { id: first!.id, owner: 'writer' }, leaseNewEffects: { ...lease, max: 1 } }, () => ({
+      newEffects: [effect('follow-up', wallNow())],
+    }));
+    t.ok(done.applied && done.leased.length === 1 && done.leased[0]!.key === 'follow-up', 'apply leases its due effects too');
+    const none = await store.apply(id, {}, () => ({ newEffects: [effect('unleased', wallNow())] }));
+    t.strictSame(none.applied && none.leased, [], 'without leaseNewEffects nothing is leased');
+  });
+
+  await test('the change feed: every commit, once, with its events', async (t, store, sut) => {
+    const seen: StoreChange[] = [];
+    const unsubscribe = store.subscribeChanges((change) => seen.push(change));
+    t.teardown(unsubscribe);
+    const app = await createApp(store, { state: 'in_progress', events: [event('submitted')] });
+    await store.apply(app.id, {}, () => ({ state: 'completed', events: [event('done'), event('really')] }));
+    await store.apply(app.id, {}, () => null);
+    const committed = seen.filter((c): c is Extract<StoreChange, { kind: 'committed' }> => c.kind === 'committed' && c.applicationId === app.id);
+    t.strictSame(
+      committed.map((c) => [c.state, c.lastSeq, c.events?.map((e) => e.type), c.local]),
+      [
+        ['in_progress', 1, ['submitted'], true],
+        ['completed', 3, ['done', 'really'], true],
+      ],
+      'no change, no notification',
+    );
+    if (!sut.openAnother || sut.dialect !== 'postgres') return;
+    // Another instance's commit reaches this one (PostgreSQL LISTEN/NOTIFY): where the events end, not the events.
+    const other = await sut.openAnother();
+    t.teardown(() => other.close());
+    await other.migrate();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await other.apply(app.id, {}, () => ({ events: [event('elsewhere')] }));
+    for (let i = 0; i < 200 && !seen.some((c) => c.kind === 'committed' && !c.local); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    t.match(seen.find((c) => c.kind === 'committed' && !c.local), { applicationId: app.id, lastSeq: 4, state: 'completed', events: null, local: false });
+  });
+
+  await test('a database written by the first schema is migrated: events renumbered per application, nothing lost', async (t) => {
+    const sut = await makeStore();
+    t.teardown(() => sut.cleanup());
+    const initial = readFileSync(new URL(`../../gateway/store/migrations/${sut.dialect}/0001_init.sql`, import.meta.url), 'utf8');
+    const time = (iso: string) => `'${iso}'`;
+    await sut.rawExec(initial);
+    await sut.rawExec(`
+      CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at ${sut.dialect === 'sqlite' ? 'TEXT' : 'timestamptz'} NOT NULL);
+      INSERT INTO schema_migrations (version, name, applied_at) VALUES (1, 'init', ${time(at(0))});
+      INSERT INTO applications (id, idempotency_key, body_hash, form, snapshot, snapshot_version, state, submitted_at, updated_at, completed_at, revision)
+        VALUES ('old-a', NULL, 'h', '{}', '{"v":1}', 1, 'in_progress', ${time(at(0))}, ${time(at(0))}, NULL, 3),
+               ('old-b', NULL, 'h', '{}', '{"v":1}', 1, 'in_progress', ${time(at(0))}, ${time(at(0))}, NULL, 1);
+      INSERT INTO events (application_id, type, step, at, data) VALUES
+        ('old-a', 'a1', NULL, ${time(at(1))}, '{}'), ('old-b', 'b1', NULL, ${time(at(1))}, '{}'), ('old-a', 'a2', NULL, ${time(at(2))}, '{"n":2}');
+      INSERT INTO callback_events (step, event_id, received_at) VALUES ('seal-engraving', 'e1', ${time(at(1))});`);
+    await sut.store.migrate();
+    t.strictSame((await sut.store.listEvents('old-a', 0, 10)).map((e) => [e.seq, e.type, e.data]), [[1, 'a1', {}], [2, 'a2', { n: 2 }]]);
+    t.strictSame((await sut.store.listEvents('old-b', 0, 10)).map((e) => [e.seq, e.type]), [[1, 'b1']]);
+    const next = await sut.store.apply('old-a', {}, () => ({ events: [event('a3')] }));
+    t.strictSame(next.applied && next.events.map((e) => e.seq), [3], 'numbering goes on where the old events end');
+    t.equal(next.applied && next.application.revision, 4);
   });
 }

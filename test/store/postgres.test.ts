@@ -1,6 +1,7 @@
 // The store conformance suite against PostgreSQL. One server for the file (testcontainers,
 // DATABASE_URL or a throwaway local cluster: see test/support/postgres.ts), one fresh database for
 // the file, and a fresh schema for every subtest.
+import pg from 'pg';
 import t from 'tap';
 import { createPostgresStore } from '../../gateway/store/index.ts';
 import type { Store } from '../../gateway/store/index.ts';
@@ -24,6 +25,16 @@ await t.test('schema per run', (t) =>
     const others: Store[] = [];
     return {
       store,
+      dialect: 'postgres' as const,
+      rawExec: async (text: string) => {
+        const client = new pg.Client({ connectionString: database.url });
+        await client.connect();
+        try {
+          await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"; SET search_path = "${schema}"; ${text}`);
+        } finally {
+          await client.end();
+        }
+      },
       openAnother: async () => {
         const other = open();
         others.push(other);

@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import t from 'tap';
 import { createSqliteStore } from '../../gateway/store/index.ts';
 import { runStoreConformance } from './conformance.ts';
@@ -18,6 +19,15 @@ await t.test('file database', (t) =>
     const others: ReturnType<typeof createSqliteStore>[] = [];
     return {
       store,
+      dialect: 'sqlite' as const,
+      rawExec: async (text: string) => {
+        const db = new Database(file);
+        try {
+          db.exec(text);
+        } finally {
+          db.close();
+        }
+      },
       openAnother: async () => {
         const other = createSqliteStore({ file });
         others.push(other);
@@ -41,7 +51,7 @@ await t.test('in-memory database', async (t) => {
     { events: [{ type: 'application.submitted', step: null, at: '2026-01-05T01:00:00.000Z', data: {} }] },
   );
   t.equal(created, true);
-  t.equal((await store.listEvents(undefined, 0, 10)).length, 1);
+  t.equal((await store.listEvents('mem-1', 0, 10)).length, 1);
 });
 
 await t.test('the database file is in WAL mode', async (t) => {
@@ -49,7 +59,6 @@ await t.test('the database file is in WAL mode', async (t) => {
   const store = createSqliteStore({ file });
   await store.migrate();
   await store.close();
-  const Database = (await import('better-sqlite3')).default;
   const db = new Database(file, { readonly: true });
   t.teardown(() => db.close());
   t.equal(db.pragma('journal_mode', { simple: true }), 'wal');

@@ -1,0 +1,379 @@
+// The one place where the two databases differ: how to open them, how to begin a write transaction,
+// which column types and row-locking clauses they have, how values travel in and out, and how other
+// instances hear about a commit. Everything else in this folder (the transaction protocol, the
+// outbox, the event log, the queries) is written once, with Kysely, against `Database`.
+//
+// SQLite (embedded default, better-sqlite3 12): one connection; WAL with synchronous=FULL, so every
+// commit is fsynced before it returns (an acknowledged callback must never be lost on power loss:
+// https://www.sqlite.org/pragma.html#pragma_synchronous). Write transactions are BEGIN IMMEDIATE:
+// the write lock is taken up front, so two processes sharing the file cannot both read and then
+// collide on write (the second waits up to busy_timeout). Times are TEXT in the fixed-width UTC form
+// of Date#toISOString(), so text order is time order; JSON is TEXT.
+//
+// PostgreSQL (when DATABASE_URL is set; several instances share it): READ COMMITTED, rows locked
+// with FOR UPDATE (applications in id order, so batches never deadlock one another), due work
+// claimed with FOR UPDATE SKIP LOCKED; times are timestamptz, JSON is jsonb. Commits are announced
+// to other instances with NOTIFY (delivered at commit, never for a rollback) on one channel.
+
+import { randomUUID } from 'node:crypto';
+import BetterSqlite3 from 'better-sqlite3';
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  sql,
+  type DatabaseConnection,
+  type Dialect as KyselyDialect,
+  type Driver,
+  type QueryResult,
+  type Transaction,
+} from 'kysely';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import type { Json } from './types.ts';
+import type { DatabaseSchema } from './schema.ts';
+
+export type Db = Kysely<DatabaseSchema>;
+/** A connection (or a transaction) that queries run on. */
+export type Conn = Kysely<DatabaseSchema> | Transaction<DatabaseSchema>;
+
+export interface Dialect {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Column types for migrations. */
+  readonly types: { time: string; json: string; bool: string; bigId: string; float: string; textList: string; strict: string; strictKeyed: string };
+  /** Rows are locked by FOR UPDATE (PostgreSQL); SQLite's BEGIN IMMEDIATE already serialises writers. */
+  readonly rowLocks: boolean;
+  /** Values going into a JSON, boolean, list or time column. */
+  json(value: Json | undefined): unknown;
+  bool(value: boolean): unknown;
+  textList(value: readonly string[]): unknown;
+  /** Values coming out of those columns. */
+  readJson<T = Json>(raw: unknown): T;
+  readBool(raw: unknown): boolean;
+  readTextList(raw: unknown): string[];
+  readTime(raw: unknown): string;
+  readTimeOrNull(raw: unknown): string | null;
+  /** A count or bigint column, as a number. */
+  readNumber(raw: unknown): number;
+  /** SQL for the larger of two values (MAX(a, b) in SQLite, GREATEST in PostgreSQL). */
+  greatest: 'MAX' | 'GREATEST';
+}
+
+export interface Database {
+  readonly db: Db;
+  readonly dialect: Dialect;
+  /** Identifies this process's store in change notifications (so it can ignore its own). */
+  readonly instanceId: string;
+  /** Names the lock under which migrations run (one per PostgreSQL schema). */
+  readonly migrationLockName: string;
+  /** Creates what must exist before migrations (PostgreSQL: the configured schema). */
+  prepare(): Promise<void>;
+  /**
+   * Runs `work` in ONE write transaction on one connection (BEGIN IMMEDIATE on SQLite). Throws what
+   * `work` throws after rolling back. PostgreSQL deadlocks and serialisation failures are surfaced
+   * with `retryable: true` so the caller can run the (pure) work again.
+   */
+  transaction<T>(work: (conn: Conn) => Promise<T>): Promise<T>;
+  /** Runs a multi-statement SQL script (migrations of the initial schema) on a connection in a transaction. */
+  execScript(conn: Conn, text: string): Promise<void>;
+  /** Queues a change notification for other instances, sent at commit (PostgreSQL; a no-op on SQLite). */
+  notify(conn: Conn, payload: string): Promise<void>;
+  /** Starts listening for other instances' notifications (PostgreSQL); returns a stop function. */
+  listen(onPayload: (payload: string) => void, onReconnect: () => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export const CHANGE_CHANNEL = 'qlt_changes';
+
+const toIso = (raw: unknown): string => {
+  const date = raw instanceof Date ? raw : new Date(String(raw));
+  if (Number.isNaN(date.getTime())) throw new RangeError(`Not a time: ${String(raw)}`);
+  return date.toISOString();
+};
+
+const common = {
+  readTime: toIso,
+  readTimeOrNull: (raw: unknown) => (raw === null || raw === undefined ? null : toIso(raw)),
+  readNumber: (raw: unknown) => Number(raw),
+};
+
+const SQLITE_DIALECT: Dialect = {
+  kind: 'sqlite',
+  types: { time: 'TEXT', json: 'TEXT', bool: 'INTEGER', bigId: 'INTEGER', float: 'REAL', textList: 'TEXT', strict: ' STRICT', strictKeyed: ' STRICT, WITHOUT ROWID' },
+  rowLocks: false,
+  json: (value) => JSON.stringify(value ?? null),
+  bool: (value) => (value ? 1 : 0),
+  textList: (value) => JSON.stringify(value),
+  readJson: <T>(raw: unknown) => JSON.parse(raw as string) as T,
+  readBool: (raw) => raw === 1 || raw === true,
+  readTextList: (raw) => JSON.parse(raw as string) as string[],
+  greatest: 'MAX',
+  ...common,
+};
+
+const POSTGRES_DIALECT: Dialect = {
+  kind: 'postgres',
+  types: { time: 'timestamptz', json: 'jsonb', bool: 'boolean', bigId: 'bigint', float: 'double precision', textList: 'text[]', strict: '', strictKeyed: '' },
+  rowLocks: true,
+  // Sent as JSON text; PostgreSQL parses it into the jsonb column.
+  json: (value) => JSON.stringify(value ?? null),
+  bool: (value) => value,
+  textList: (value) => [...value],
+  readJson: <T>(raw: unknown) => raw as T,
+  readBool: (raw) => raw === true,
+  readTextList: (raw) => raw as string[],
+  greatest: 'GREATEST',
+  ...common,
+};
+
+// 40P01 deadlock_detected, 40001 serialization_failure: the transaction did not commit; run it again.
+const RETRYABLE = new Set(['40P01', '40001']);
+
+export class RetryableTransactionError extends Error {
+  readonly retryable = true;
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
+
+async function inTransaction<T>(db: Db, begin: string, work: (conn: Conn) => Promise<T>): Promise<T> {
+  return db.connection().execute(async (conn) => {
+    await sql.raw(begin).execute(conn);
+    let result: T;
+    try {
+      result = await work(conn);
+    } catch (error) {
+      await sql.raw('ROLLBACK').execute(conn).catch(() => undefined);
+      const code = (error as { code?: unknown }).code;
+      throw typeof code === 'string' && RETRYABLE.has(code) ? new RetryableTransactionError(error) : error;
+    }
+    try {
+      await sql.raw('COMMIT').execute(conn);
+    } catch (error) {
+      await sql.raw('ROLLBACK').execute(conn).catch(() => undefined);
+      const code = (error as { code?: unknown }).code;
+      throw typeof code === 'string' && RETRYABLE.has(code) ? new RetryableTransactionError(error) : error;
+    }
+    return result;
+  });
+}
+
+export interface SqliteOptions {
+  /** Path of the database file, or ':memory:' (one connection, nothing shared, nothing kept). */
+  file: string;
+  /** How long to wait for another connection's write lock, in ms (default 5000). */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Kysely's SQLite driver, with two differences. Statements are prepared once and kept: preparing is
+ * most of the cost of a small statement, and the protocol runs the same few all day. And a busy
+ * database (another connection holds the write lock) is waited for ASYNCHRONOUSLY: better-sqlite3's
+ * busy_timeout would block the event loop — and with it any transaction of this process that holds
+ * the lock and is between two statements, which could then never finish.
+ */
+class SqliteDriver implements Driver {
+  readonly #raw: BetterSqlite3.Database;
+  readonly #busyTimeoutMs: number;
+  readonly #prepared = new Map<string, BetterSqlite3.Statement>();
+  #locked: Promise<void> | undefined;
+  #unlock: (() => void) | undefined;
+
+  constructor(raw: BetterSqlite3.Database, busyTimeoutMs: number) {
+    this.#raw = raw;
+    this.#busyTimeoutMs = busyTimeoutMs;
+  }
+
+  async init(): Promise<void> {}
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    // One connection: one user at a time (a transaction holds it from BEGIN to COMMIT).
+    while (this.#locked) await this.#locked;
+    this.#locked = new Promise((resolve) => (this.#unlock = resolve));
+    return { executeQuery: (query) => this.#execute(query), streamQuery: () => { throw new Error('streaming is not used'); } };
+  }
+
+  async releaseConnection(): Promise<void> {
+    const unlock = this.#unlock;
+    this.#locked = undefined;
+    this.#unlock = undefined;
+    unlock?.();
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('BEGIN IMMEDIATE'));
+  }
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('COMMIT'));
+  }
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('ROLLBACK'));
+  }
+  async destroy(): Promise<void> {
+    this.#raw.close();
+  }
+
+  #statement(text: string): BetterSqlite3.Statement {
+    let statement = this.#prepared.get(text);
+    if (!statement) {
+      statement = this.#raw.prepare(text);
+      // Bounded: console searches build many shapes of query; the protocol's few stay hot.
+      if (this.#prepared.size < 2000) this.#prepared.set(text, statement);
+    }
+    return statement;
+  }
+
+  async #execute<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const deadline = Date.now() + this.#busyTimeoutMs;
+    for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+      try {
+        const statement = this.#statement(query.sql);
+        if (statement.reader) return { rows: statement.all(query.parameters) as R[] };
+        const { changes, lastInsertRowid } = statement.run(query.parameters);
+        return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+      } catch (error) {
+        // Nothing was executed: safe to try again once the other writer is done.
+        if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+        await sleep(wait);
+      }
+    }
+  }
+}
+
+export function openSqlite(options: SqliteOptions): Database {
+  // busy_timeout 0: the driver waits for a busy database itself, without blocking the event loop.
+  const raw = new BetterSqlite3(options.file, { timeout: 0 });
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = FULL');
+  raw.pragma('foreign_keys = ON');
+  const driver = new SqliteDriver(raw, options.busyTimeoutMs ?? 5000);
+  const sqliteDialect: KyselyDialect = {
+    createAdapter: () => new SqliteAdapter(),
+    createDriver: () => driver,
+    createIntrospector: (db) => new SqliteIntrospector(db),
+    createQueryCompiler: () => new SqliteQueryCompiler(),
+  };
+  const db = new Kysely<DatabaseSchema>({ dialect: sqliteDialect });
+  let closed = false;
+  return {
+    db,
+    dialect: SQLITE_DIALECT,
+    instanceId: randomUUID(),
+    migrationLockName: 'quanliantong:migrate',
+    prepare: async () => {},
+    transaction: (work) => inTransaction(db, 'BEGIN IMMEDIATE', work),
+    // The single connection is held by the caller's transaction: run on it directly.
+    execScript: async (_conn, text) => void raw.exec(text),
+    notify: async () => {},
+    // One process per SQLite file in production: nobody else to hear from.
+    listen: async () => async () => {},
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}
+
+export interface PostgresOptions {
+  connectionString: string;
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+  /** Schema to keep the tables in (search_path); created by migrate(). Lower-case letters, digits, _. */
+  schema?: string;
+  /** Errors of idle pooled connections (the pool drops the connection and opens another when needed). */
+  onPoolError?: (error: Error) => void;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function openPostgres(options: PostgresOptions): Database {
+  const { schema } = options;
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+    throw new Error(`Invalid PostgreSQL schema name "${schema}": use lower-case letters, digits and _ (at most 63)`);
+  }
+  const connection = {
+    connectionString: options.connectionString,
+    application_name: 'quanliantong-gateway',
+    // Set at connection start-up, so no query can ever run against another schema.
+    ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
+  };
+  const pool = new pg.Pool({ ...connection, max: options.poolSize ?? 10 });
+  pool.on('error', (error) => options.onPoolError?.(error));
+  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+  const instanceId = randomUUID();
+  let closed = false;
+  const listeners = new Set<pg.Client>();
+  return {
+    db,
+    dialect: POSTGRES_DIALECT,
+    instanceId,
+    migrationLockName: `quanliantong:migrate:${schema ?? ''}`,
+    async prepare() {
+      if (schema === undefined) return;
+      // Checked first: CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege even when the schema exists.
+      const client = new pg.Client({ connectionString: options.connectionString });
+      await client.connect();
+      try {
+        const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+        if (exists.rowCount === 0) await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      } finally {
+        await client.end();
+      }
+    },
+    transaction: (work) => inTransaction(db, 'BEGIN', work),
+    execScript: async (conn, text) => {
+      // No parameters: pg sends it with the simple protocol, which takes several statements.
+      await sql.raw(text).execute(conn);
+    },
+    notify: async (conn, payload) => {
+      await sql`SELECT pg_notify(${CHANGE_CHANNEL}, ${payload})`.execute(conn);
+    },
+    async listen(onPayload, onReconnect) {
+      // A dedicated connection (LISTEN holds its session); reconnected with backoff if it drops.
+      let stopped = false;
+      let client: pg.Client | undefined;
+      let attempt = 0;
+      const reconnect = () => {
+        if (stopped || closed) return;
+        const delay = Math.min(10_000, 100 * 2 ** attempt++);
+        setTimeout(() => {
+          connect().then(onReconnect, reconnect);
+        }, delay).unref();
+      };
+      const connect = async (): Promise<void> => {
+        if (stopped || closed) return;
+        const next = new pg.Client(connection);
+        next.on('notification', (message) => {
+          if (message.channel === CHANGE_CHANNEL && message.payload) onPayload(message.payload);
+        });
+        next.on('error', () => {
+          // 'end' follows; reconnect there.
+        });
+        next.on('end', () => {
+          const wasListening = listeners.delete(next);
+          if (wasListening) reconnect();
+        });
+        await next.connect();
+        await next.query(`LISTEN ${CHANGE_CHANNEL}`);
+        attempt = 0;
+        client = next;
+        listeners.add(next);
+      };
+      await connect();
+      return async () => {
+        stopped = true;
+        await client?.end().catch(() => undefined);
+      };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.allSettled([...listeners].map((c) => c.end()));
+      await db.destroy();
+    },
+  };
+}

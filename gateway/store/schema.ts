@@ -1,0 +1,95 @@
+// The tables as Kysely sees them. Column values are typed loosely (`unknown`) where the two
+// databases return different things (a time is a string in SQLite and a Date in PostgreSQL; JSON is
+// text or an object): rows.ts maps them, through the dialect, to the store's row types.
+
+import type { ColumnType, Generated } from 'kysely';
+
+type Value = ColumnType<unknown, unknown, unknown>;
+
+export interface ApplicationsTable {
+  id: string;
+  idempotency_key: string | null;
+  body_hash: string;
+  form: Value;
+  snapshot: Value;
+  snapshot_version: number;
+  state: string;
+  submitted_at: Value;
+  updated_at: Value;
+  completed_at: Value;
+  revision: number;
+  /** The seq of the application's last event (its events are numbered 1, 2, 3 … without gaps). */
+  event_seq: ColumnType<number, number | undefined, number>;
+}
+
+export interface EffectsTable {
+  id: Generated<string | number>;
+  application_id: string;
+  kind: string;
+  step: string | null;
+  key: string;
+  payload: Value;
+  due_at: Value;
+  attempts: ColumnType<number, number | undefined, number>;
+  lease_owner: string | null;
+  lease_until: Value;
+  last_error: string | null;
+  state: ColumnType<string, string | undefined, string>;
+  created_at: Value;
+  completed_at: Value;
+}
+
+export interface ProcessedEventsTable {
+  application_id: string;
+  dedup_key: string;
+  processed_at: Value;
+}
+
+export interface ApplicationEventsTable {
+  application_id: string;
+  seq: number;
+  type: string;
+  step: string | null;
+  at: Value;
+  data: Value;
+}
+
+export interface SlaClocksTable {
+  application_id: string;
+  clock: string;
+  window_ms: number;
+  state: string;
+  started_at: Value;
+  running_since: Value;
+  consumed_ms: number;
+  paused_reasons: Value;
+  deadline: Value;
+  provisional: Value;
+  at_risk_at: Value;
+  breached_at: Value;
+  finished_at: Value;
+  duration_ms: number | null;
+  department: string | null;
+}
+
+export interface CalendarYearsTable {
+  year: number;
+  document: Value;
+  updated_at: Value;
+}
+
+export interface SchemaMigrationsTable {
+  version: number;
+  name: string;
+  applied_at: Value;
+}
+
+export interface DatabaseSchema {
+  applications: ApplicationsTable;
+  effects: EffectsTable;
+  processed_events: ProcessedEventsTable;
+  application_events: ApplicationEventsTable;
+  sla_clocks: SlaClocksTable;
+  calendar_years: CalendarYearsTable;
+  schema_migrations: SchemaMigrationsTable;
+}

@@ -1,0 +1,563 @@
+// The transaction protocol — written once, for both databases — with group commit.
+//
+// One transition = load the application (locked) and its clocks → check the inbound event's dedup
+// key and the effect it completes → decide (pure, synchronous) → write snapshot, outbox rows,
+// clocks, events, dedup key and the effect's completion, all or nothing.
+//
+// Transitions that arrive while others are being written are committed TOGETHER: one transaction
+// (so one fsync, and on PostgreSQL a handful of round trips) for a batch of them, instead of one
+// each. Inside a batch every transition still sees exactly what the ones before it wrote: the batch
+// keeps the applications it touches in memory and decides them in arrival order, then writes the
+// net result with one statement per table. Per-transition outcomes stay separate: a decide() that
+// throws fails only its own transition; a statement that fails makes every transition of the batch
+// run again alone, so one poisoned transition cannot take others down with it.
+//
+// Locks: applications are locked in id order (FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on SQLite),
+// then the effects being completed, in id order — two batches never wait on each other in a cycle.
+
+import { sql } from 'kysely';
+import { addMs, applicationChanges, assertClockOwner, assertTransition, keysToClear, toIso, toIsoOrNull, uniqueClocks, uniqueEffects, DEFAULT_SNAPSHOT_VERSION, DEFAULT_STATE } from './common.ts';
+import type { Conn, Database } from './database.ts';
+import { clockValues, toApplication, toClock, toEffect } from './rows.ts';
+import type {
+  ApplicationContext,
+  ApplicationRow,
+  ApplyOptions,
+  ApplyOutcome,
+  CreateOutcome,
+  Effect,
+  EventRecord,
+  LeaseNewEffects,
+  NewApplication,
+  NewEffect,
+  SlaClockRow,
+  StoreChange,
+  Transition,
+} from './types.ts';
+
+type Decide = (current: ApplicationContext) => Transition | null;
+
+type Item =
+  | { kind: 'create'; app: NewApplication; first: Transition; lease: LeaseNewEffects | undefined; settle: Settle<CreateOutcome> }
+  | { kind: 'apply'; id: string; options: ApplyOptions; decide: Decide; settle: Settle<ApplyOutcome> };
+
+interface Settle<T> {
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+/** An application as the batch sees it: loaded (or created) once, changed by each transition in turn. */
+interface Working {
+  row: ApplicationRow;
+  eventSeq: number;
+  clocks: Map<string, SlaClockRow>;
+  isNew: boolean;
+  changed: boolean;
+  formChanged: boolean;
+  /** Keys whose pending rows (written before this batch) are deleted. */
+  clearedKeys: Set<string>;
+  /** The effects this batch writes, by key (a later transition's replace or cancel wins), with who asked. */
+  newEffects: Map<string, { effect: NewEffect; by: Item }>;
+  changedClocks: Set<string>;
+  events: EventRecord[];
+}
+
+/** Effects loaded because a transition completes them, with what the batch has done to them so far. */
+interface LoadedEffect {
+  row: Effect;
+  status: 'pending' | 'done' | 'deleted';
+}
+
+const CHUNK = 400;
+const MAX_BATCH = 64;
+const MAX_RETRIES = 3;
+
+const chunks = <T>(items: readonly T[], size = CHUNK): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+};
+
+/** Effect ids are integers in both databases; anything else names no effect (and must not reach a cast). */
+const isEffectId = (id: string): boolean => /^\d{1,15}$/.test(id);
+
+export interface TransitionWriterOptions {
+  database: Database;
+  now: () => Date;
+  /** After each commit: what changed (the event log's change feed). */
+  onCommitted: (changes: StoreChange[]) => void;
+}
+
+export function createTransitionWriter({ database, now, onCommitted }: TransitionWriterOptions) {
+  const { dialect: d } = database;
+  const queue: Item[] = [];
+  let running = 0;
+  let scheduled = false;
+  // SQLite has one connection and one writer; PostgreSQL commits a few batches in parallel.
+  const maxConcurrent = d.kind === 'sqlite' ? 1 : 3;
+
+  function enqueue(item: Item): void {
+    queue.push(item);
+    schedule();
+  }
+
+  function schedule(): void {
+    if (scheduled || running >= maxConcurrent || queue.length === 0) return;
+    scheduled = true;
+    // Collect everything that arrives in this turn of the event loop into one batch.
+    setImmediate(() => {
+      scheduled = false;
+      while (running < maxConcurrent && queue.length > 0) {
+        const batch = queue.splice(0, MAX_BATCH);
+        running++;
+        void runBatch(batch).finally(() => {
+          running--;
+          schedule();
+        });
+      }
+    });
+  }
+
+  async function runBatch(items: Item[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { results, changes } = await database.transaction((conn) => writeBatch(conn, items));
+        results.forEach((settle) => settle());
+        if (changes.length > 0) onCommitted(changes);
+        return;
+      } catch (error) {
+        if ((error as { retryable?: boolean }).retryable && attempt < MAX_RETRIES) continue;
+        if (items.length > 1) {
+          // Isolate the culprit: each transition again, alone, in arrival order.
+          for (const item of items) await runBatch([item]);
+          return;
+        }
+        items[0]!.settle.reject((error as { retryable?: boolean; cause?: unknown }).retryable ? ((error as { cause?: unknown }).cause ?? error) : error);
+        return;
+      }
+    }
+  }
+
+  /** Writes one batch; returns, per item, how to settle it after COMMIT (nothing is settled before). */
+  async function writeBatch(conn: Conn, items: Item[]): Promise<{ results: Array<() => void>; changes: StoreChange[] }> {
+    const at = toIso(now());
+    const working = new Map<string, Working>();
+
+    // ── reads: everything the batch's transitions look at, once ───────────────────────────────
+    const applyIds = [...new Set(items.flatMap((i) => (i.kind === 'apply' ? [i.id] : [])))].sort();
+    if (applyIds.length > 0) {
+      const rows = await conn
+        .selectFrom('applications')
+        .selectAll()
+        .where('id', 'in', applyIds)
+        .orderBy('id')
+        .$if(d.rowLocks, (q) => q.forUpdate())
+        .execute();
+      const clocks = await conn.selectFrom('sla_clocks').selectAll().where('application_id', 'in', applyIds).orderBy('application_id').orderBy('clock').execute();
+      for (const row of rows) {
+        const application = toApplication(d, row);
+        working.set(application.id, blank(application, row.event_seq as number, false));
+      }
+      for (const row of clocks) {
+        const clock = toClock(d, row);
+        working.get(clock.applicationId)?.clocks.set(clock.clock, clock);
+      }
+    }
+
+    const dedupWanted = items.flatMap((i) => (i.kind === 'apply' && i.options.dedupKey !== undefined && working.has(i.id) ? [i] : []));
+    const seenDedup = new Set<string>();
+    if (dedupWanted.length > 0) {
+      const rows = await conn
+        .selectFrom('processed_events')
+        .select(['application_id', 'dedup_key'])
+        .where('application_id', 'in', [...new Set(dedupWanted.map((i) => (i as { id: string }).id))])
+        .where('dedup_key', 'in', [...new Set(dedupWanted.map((i) => (i as { options: ApplyOptions }).options.dedupKey!))])
+        .execute();
+      for (const row of rows) seenDedup.add(`${row.application_id}\u0000${row.dedup_key}`);
+    }
+
+    const effectIds = [
+      ...new Set(items.flatMap((i) => (i.kind === 'apply' && i.options.completesEffect && isEffectId(i.options.completesEffect.id) ? [i.options.completesEffect.id] : []))),
+    ].sort((a, b) => Number(a) - Number(b));
+    const loadedEffects = new Map<string, LoadedEffect>();
+    if (effectIds.length > 0) {
+      const rows = await conn
+        .selectFrom('effects')
+        .selectAll()
+        .where('id', 'in', effectIds.map(Number))
+        .orderBy('id')
+        .$if(d.rowLocks, (q) => q.forUpdate())
+        .execute();
+      for (const row of rows) {
+        const effect = toEffect(d, row);
+        loadedEffects.set(effect.id, { row: effect, status: row.state === 'pending' ? 'pending' : 'done' });
+      }
+    }
+
+    const keys = [...new Set(items.flatMap((i) => (i.kind === 'create' && i.app.idempotencyKey !== null ? [i.app.idempotencyKey] : [])))];
+    const existingByKey = new Map<string, ApplicationRow>();
+    if (keys.length > 0) {
+      const rows = await conn.selectFrom('applications').selectAll().where('idempotency_key', 'in', keys).execute();
+      for (const row of rows) existingByKey.set(row.idempotency_key!, toApplication(d, row));
+    }
+
+    // ── decide, in arrival order, against what the batch has done so far ───────────────────
+    const results: Array<() => void> = [];
+    const doneEffectIds: string[] = [];
+    const processed: Array<{ application_id: string; dedup_key: string; processed_at: string }> = [];
+    const leasedBy = new Map<Item, Effect[]>();
+    const eventsBy = new Map<Item, EventRecord[]>();
+    const finalRowBy = new Map<Item, ApplicationRow>();
+
+    for (const item of items) {
+      if (item.kind === 'create') {
+        const key = item.app.idempotencyKey;
+        const existing = key === null ? undefined : existingByKey.get(key);
+        if (existing) {
+          results.push(() => item.settle.resolve({ created: false, application: existing, events: [], leased: [] }));
+          continue;
+        }
+        const submittedAt = toIso(item.app.submittedAt);
+        const changes = applicationChanges(item.first);
+        const row: ApplicationRow = {
+          id: item.app.id,
+          idempotencyKey: key,
+          bodyHash: item.app.bodyHash,
+          form: changes.form ?? item.app.form,
+          snapshot: changes.snapshot ?? null,
+          snapshotVersion: changes.snapshotVersion ?? DEFAULT_SNAPSHOT_VERSION,
+          state: changes.state ?? DEFAULT_STATE,
+          submittedAt,
+          updatedAt: submittedAt,
+          completedAt: changes.completedAt ?? null,
+          revision: 1,
+        };
+        const w = blank(row, 0, true);
+        try {
+          record(w, item.first, item, eventsBy);
+        } catch (error) {
+          results.push(() => item.settle.reject(error));
+          continue;
+        }
+        working.set(row.id, w);
+        if (key !== null) existingByKey.set(key, row);
+        finalRowBy.set(item, row);
+        results.push(() => item.settle.resolve({ created: true, application: row, events: eventsBy.get(item) ?? [], leased: leasedBy.get(item) ?? [] }));
+        continue;
+      }
+
+      const w = working.get(item.id);
+      if (!w || w.isNew) {
+        // (An application created in this very batch is not visible to transitions of the same batch:
+        // nobody can know its id before its creation committed.)
+        results.push(() => item.settle.resolve({ applied: false, reason: 'not_found' }));
+        continue;
+      }
+      const { dedupKey, completesEffect } = item.options;
+      const dedup = dedupKey === undefined ? undefined : `${item.id}\u0000${dedupKey}`;
+      if (dedup !== undefined && seenDedup.has(dedup)) {
+        results.push(() => item.settle.resolve({ applied: false, reason: 'duplicate' }));
+        continue;
+      }
+      let completes: LoadedEffect | undefined;
+      if (completesEffect) {
+        const loaded = loadedEffects.get(completesEffect.id);
+        // Another executor's live lease: it may be running this very effect (a lease that expired
+        // unclaimed no longer protects anyone).
+        const leasedByOther =
+          loaded !== undefined &&
+          loaded.row.leaseOwner !== null &&
+          loaded.row.leaseOwner !== completesEffect.owner &&
+          loaded.row.leaseUntil !== null &&
+          loaded.row.leaseUntil >= at;
+        if (!loaded || loaded.row.applicationId !== item.id || loaded.status !== 'pending' || leasedByOther) {
+          results.push(() => item.settle.resolve({ applied: false, reason: 'effect_not_pending' }));
+          continue;
+        }
+        completes = loaded;
+      }
+
+      let transition: Transition | null;
+      try {
+        transition = item.decide({ application: w.row, clocks: [...w.clocks.values()].sort((a, b) => (a.clock < b.clock ? -1 : a.clock > b.clock ? 1 : 0)) });
+        assertTransition(transition);
+      } catch (error) {
+        results.push(() => item.settle.reject(error));
+        continue;
+      }
+      if (transition === null) {
+        results.push(() => item.settle.resolve({ applied: false, reason: 'no_change' }));
+        continue;
+      }
+      // Validate before touching the working state, so a refused transition leaves no trace.
+      try {
+        for (const c of transition.clocks ?? []) assertClockOwner(item.id, c);
+        uniqueEffects(transition.newEffects);
+      } catch (error) {
+        results.push(() => item.settle.reject(error));
+        continue;
+      }
+
+      // Done before the transition's own effects, so a new pending effect with the same key is a new row.
+      if (completes) {
+        completes.status = 'done';
+        doneEffectIds.push(completes.row.id);
+      }
+      if (dedup !== undefined) {
+        seenDedup.add(dedup);
+        processed.push({ application_id: item.id, dedup_key: dedupKey!, processed_at: at });
+      }
+      for (const key of keysToClear(transition, uniqueEffects(transition.newEffects))) {
+        for (const loaded of loadedEffects.values()) {
+          if (loaded.status === 'pending' && loaded.row.applicationId === item.id && loaded.row.key === key) loaded.status = 'deleted';
+        }
+      }
+      const changes = applicationChanges(transition);
+      w.row = {
+        ...w.row,
+        ...changes,
+        revision: w.row.revision + 1,
+        updatedAt: at,
+      } as ApplicationRow;
+      w.changed = true;
+      if (changes.form !== undefined) w.formChanged = true;
+      record(w, transition, item, eventsBy);
+      finalRowBy.set(item, w.row);
+      results.push(() =>
+        item.settle.resolve({ applied: true, application: finalRowBy.get(item)!, events: eventsBy.get(item) ?? [], leased: leasedBy.get(item) ?? [] }),
+      );
+    }
+
+    // ── write the net result, one statement per table ────────────────────────────────────────
+    for (const ids of chunks(doneEffectIds)) {
+      await conn.updateTable('effects').set({ state: 'done', completed_at: at, lease_until: null }).where('id', 'in', ids.map(Number)).execute();
+    }
+
+    const cleared = [...working.values()].flatMap((w) => (w.isNew ? [] : [...w.clearedKeys].map((key) => [w.row.id, key] as const)));
+    for (const pairs of chunks(cleared)) {
+      await conn
+        .deleteFrom('effects')
+        .where('state', '=', 'pending')
+        // (a, b) IN (VALUES …): the row-value form both databases take (SQLite wants a subquery on the right).
+        .where(sql<boolean>`(application_id, key) IN (VALUES ${sql.join(pairs.map(([id, key]) => sql`(${id}, ${key})`))})`)
+        .execute();
+    }
+
+    const created = [...working.values()].filter((w) => w.isNew);
+    for (const batch of chunks(created)) {
+      const inserted = await conn
+        .insertInto('applications')
+        .values(
+          batch.map(({ row, eventSeq }) => ({
+            id: row.id,
+            idempotency_key: row.idempotencyKey,
+            body_hash: row.bodyHash,
+            form: d.json(row.form as never),
+            snapshot: d.json(row.snapshot),
+            snapshot_version: row.snapshotVersion,
+            state: row.state,
+            submitted_at: row.submittedAt,
+            updated_at: row.updatedAt,
+            completed_at: row.completedAt,
+            revision: row.revision,
+            event_seq: eventSeq,
+          })),
+        )
+        .onConflict((oc) => oc.column('idempotency_key').doNothing())
+        .returning('id')
+        .execute();
+      // Another instance took one of these keys after we looked: run the batch again (it will see it).
+      if (inserted.length !== batch.length) throw Object.assign(new Error('idempotency key taken concurrently'), { retryable: true });
+    }
+
+    for (const w of working.values()) {
+      if (w.isNew || !w.changed) continue;
+      const { row } = w;
+      await conn
+        .updateTable('applications')
+        .set({
+          snapshot: d.json(row.snapshot),
+          snapshot_version: row.snapshotVersion,
+          state: row.state,
+          completed_at: row.completedAt,
+          revision: row.revision,
+          updated_at: row.updatedAt,
+          event_seq: w.eventSeq,
+          ...(w.formChanged ? { form: d.json(row.form as never) } : {}),
+        })
+        .where('id', '=', row.id)
+        .execute();
+    }
+
+    // Survivors of the batch's replaces and cancels; leased to their writer if due now and wanted
+    // (now as of this write: a decide() may have stamped its effects a moment after the batch began).
+    const dueCutoff = toIso(now());
+    const leaseCount = new Map<Item, number>();
+    const effectRows = [...working.values()].flatMap((w) =>
+      [...w.newEffects.values()].map(({ effect, by }) => {
+        const lease = by.kind === 'create' ? by.lease : by.options.leaseNewEffects;
+        const taken = leaseCount.get(by) ?? 0;
+        const leased = lease !== undefined && taken < lease.max && effect.dueAt <= dueCutoff;
+        if (leased) leaseCount.set(by, taken + 1);
+        return { w, by, effect, lease: leased ? lease : undefined };
+      }),
+    );
+    for (const batch of chunks(effectRows)) {
+      const inserted = await conn
+        .insertInto('effects')
+        .values(
+          batch.map(({ w, effect, lease }) => ({
+            application_id: w.row.id,
+            kind: effect.kind,
+            step: effect.step,
+            key: effect.key,
+            payload: d.json(effect.payload),
+            due_at: effect.dueAt,
+            lease_owner: lease?.owner ?? null,
+            lease_until: lease ? addMs(at, lease.leaseMs) : null,
+            created_at: at,
+          })),
+        )
+        .returning(['id', 'application_id', 'key'])
+        .execute();
+      const idOf = new Map(inserted.map((r) => [`${r.application_id}\u0000${r.key}`, String(r.id)]));
+      for (const { w, by, effect, lease } of batch) {
+        if (!lease) continue;
+        const list = leasedBy.get(by) ?? [];
+        list.push({
+          ...effect,
+          id: idOf.get(`${w.row.id}\u0000${effect.key}`)!,
+          applicationId: w.row.id,
+          attempts: 0,
+          leaseOwner: lease.owner,
+          leaseUntil: addMs(at, lease.leaseMs),
+          lastError: null,
+          createdAt: at,
+        });
+        leasedBy.set(by, list);
+      }
+    }
+
+    const clockRows = [...working.values()].flatMap((w) => [...w.changedClocks].map((name) => w.clocks.get(name)!));
+    for (const batch of chunks(clockRows)) {
+      await conn
+        .insertInto('sla_clocks')
+        .values(batch.map((c) => clockValues(d, c)))
+        .onConflict((oc) =>
+          oc.columns(['application_id', 'clock']).doUpdateSet((eb) => ({
+            window_ms: eb.ref('excluded.window_ms'),
+            state: eb.ref('excluded.state'),
+            started_at: eb.ref('excluded.started_at'),
+            running_since: eb.ref('excluded.running_since'),
+            consumed_ms: eb.ref('excluded.consumed_ms'),
+            paused_reasons: eb.ref('excluded.paused_reasons'),
+            deadline: eb.ref('excluded.deadline'),
+            provisional: eb.ref('excluded.provisional'),
+            at_risk_at: eb.ref('excluded.at_risk_at'),
+            breached_at: eb.ref('excluded.breached_at'),
+            finished_at: eb.ref('excluded.finished_at'),
+            duration_ms: eb.ref('excluded.duration_ms'),
+            department: eb.ref('excluded.department'),
+          })),
+        )
+        .execute();
+    }
+
+    const eventRows = [...working.values()].flatMap((w) => w.events);
+    for (const batch of chunks(eventRows)) {
+      await conn
+        .insertInto('application_events')
+        .values(batch.map((e) => ({ application_id: e.applicationId, seq: e.seq, type: e.type, step: e.step, at: e.at, data: d.json(e.data) })))
+        .execute();
+    }
+
+    for (const batch of chunks(processed)) {
+      await conn.insertInto('processed_events').values(batch).execute();
+    }
+
+    const changes: StoreChange[] = [...working.values()]
+      .filter((w) => w.changed || w.isNew)
+      .map((w) => ({ kind: 'committed', applicationId: w.row.id, state: w.row.state, lastSeq: w.eventSeq, events: w.events, local: true }));
+    if (changes.length > 0) await announce(conn, changes);
+    return { results, changes };
+  }
+
+  /** Tells other instances (PostgreSQL NOTIFY, sent at commit): "<instance> <application> <lastSeq> <state>" per line. */
+  async function announce(conn: Conn, changes: StoreChange[]): Promise<void> {
+    if (database.dialect.kind !== 'postgres') return;
+    let payload = '';
+    for (const change of changes) {
+      if (change.kind !== 'committed') continue;
+      const line = `${database.instanceId} ${change.applicationId} ${change.lastSeq} ${change.state}\n`;
+      // NOTIFY payloads are limited to 8000 bytes.
+      if (payload.length + line.length > 7_000) {
+        await database.notify(conn, payload);
+        payload = '';
+      }
+      payload += line;
+    }
+    if (payload) await database.notify(conn, payload);
+  }
+
+  /** Applies a transition's rows to the working state (effects, clocks, events). */
+  function record(w: Working, transition: Transition, by: Item, eventsBy: Map<Item, EventRecord[]>): void {
+    for (const c of transition.clocks ?? []) assertClockOwner(w.row.id, c);
+    const effects = uniqueEffects(transition.newEffects);
+    for (const key of keysToClear(transition, effects)) {
+      w.newEffects.delete(key);
+      w.clearedKeys.add(key);
+    }
+    for (const effect of effects) w.newEffects.set(effect.key, { effect, by });
+    for (const c of uniqueClocks(transition.clocks)) {
+      w.clocks.set(c.clock, normaliseClock(c));
+      w.changedClocks.add(c.clock);
+    }
+    const records: EventRecord[] = [];
+    for (const e of transition.events ?? []) {
+      records.push({ seq: ++w.eventSeq, applicationId: w.row.id, type: e.type, step: e.step, at: toIso(e.at), data: e.data });
+    }
+    w.events.push(...records);
+    if (records.length > 0) eventsBy.set(by, [...(eventsBy.get(by) ?? []), ...records]);
+  }
+
+  return {
+    createApplication(app: NewApplication, first: Transition, options: { leaseNewEffects?: LeaseNewEffects } = {}): Promise<CreateOutcome> {
+      return new Promise((resolve, reject) => enqueue({ kind: 'create', app, first, lease: options.leaseNewEffects, settle: { resolve, reject } }));
+    },
+    apply(applicationId: string, options: ApplyOptions, decide: Decide): Promise<ApplyOutcome> {
+      return new Promise((resolve, reject) => enqueue({ kind: 'apply', id: applicationId, options, decide, settle: { resolve, reject } }));
+    },
+    /** Resolves when nothing is queued or being written (graceful close). */
+    async idle(): Promise<void> {
+      while (queue.length > 0 || running > 0 || scheduled) await new Promise((resolve) => setTimeout(resolve, 1));
+    },
+  };
+}
+
+function blank(row: ApplicationRow, eventSeq: number, isNew: boolean): Working {
+  return {
+    row,
+    eventSeq,
+    clocks: new Map(),
+    isNew,
+    changed: false,
+    formChanged: false,
+    clearedKeys: new Set(),
+    newEffects: new Map(),
+    changedClocks: new Set(),
+    events: [],
+  };
+}
+
+/** Clock times in the stored form, so what decide() sees next is what a fresh read would return. */
+function normaliseClock(c: SlaClockRow): SlaClockRow {
+  return {
+    ...c,
+    startedAt: toIsoOrNull(c.startedAt),
+    runningSince: toIsoOrNull(c.runningSince),
+    deadline: toIsoOrNull(c.deadline),
+    atRiskAt: toIsoOrNull(c.atRiskAt),
+    breachedAt: toIsoOrNull(c.breachedAt),
+    finishedAt: toIsoOrNull(c.finishedAt),
+  };
+}
