@@ -28,6 +28,8 @@ export interface GatewayCounters {
   effectsCreated: number;
   /** Effects marked done together with the transition that recorded their outcome. */
   effectsCompleted: number;
+  /** Write transactions the store committed (group commit: several transitions each). */
+  commits: number;
 }
 
 export interface GatewayStats {
@@ -55,8 +57,8 @@ function countingStore(base: Store, counters: GatewayCounters): Store {
     counters.eventsWritten += t.events?.length ?? 0;
     counters.effectsCreated += t.newEffects?.length ?? 0;
   };
-  counted.createApplication = async (app, first) => {
-    const result = await base.createApplication(app, first);
+  counted.createApplication = async (app, first, options) => {
+    const result = await base.createApplication(app, first, options);
     if (result.created) {
       counters.applicationsCreated++;
       count(first);
@@ -86,7 +88,7 @@ async function main() {
   const raw = process.env.BENCH_GATEWAY_CONFIG;
   if (!raw) throw new Error('BENCH_GATEWAY_CONFIG is not set; this file is started by bench/gateway-handle.ts');
   const config = parseConfig(JSON.parse(raw) as GatewayConfigInput);
-  const counters: GatewayCounters = { transitions: 0, applicationsCreated: 0, eventsWritten: 0, effectsCreated: 0, effectsCompleted: 0 };
+  const counters: GatewayCounters = { transitions: 0, applicationsCreated: 0, eventsWritten: 0, effectsCreated: 0, effectsCompleted: 0, commits: 0 };
   const store = countingStore(createStore({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile }), counters);
   // The production logger (redaction included) writes to stdout, which the parent points at
   // /dev/null: formatting the log lines is part of the cost measured.
@@ -112,7 +114,7 @@ async function main() {
           globalThis.gc?.();
           globalThis.gc?.();
         }
-        const stats: GatewayStats = { counters: { ...counters }, memory: process.memoryUsage() };
+        const stats: GatewayStats = { counters: { ...counters, commits: gateway.store.writeStats().commits }, memory: process.memoryUsage() };
         if (message.inspect) {
           stats.applicationsByState = await gateway.store.countApplicationsByState();
           stats.pendingEffects = await gateway.store.countPendingEffects();

@@ -240,7 +240,7 @@ if (throughput.length > 0) {
     const l = t.latencyMs.submitToComplete;
     out.push(pad([t.store, t.applicationsPerSecond, t.transitionsPerSecond, l.p50, l.p90, l.p99, mib(t.gatewayProcess.peakRssBytes), t.gatewayProcess.cpuMsPerApplication, t.failed], w));
   }
-  out.push(`   transitions = committed store transactions that applied an event (${throughput.map((t) => `${t.store}: ${t.transitionsPerApplication}`).join(', ')} per application); peak RSS of the gateway process, sampled every 100 ms`);
+  out.push(`   transitions = events applied to an application (${throughput.map((t) => `${t.store}: ${t.transitionsPerApplication}`).join(", ")} per application), written in ${throughput.map((t) => `${t.store}: ${t.commitsPerApplication}`).join(", ")} commits per application (group commit); peak RSS of the gateway process, sampled every 100 ms`);
   for (const t of throughput) {
     const pgCpu = t.postgresServerCpuSeconds === null ? '' : `, PostgreSQL server ${t.postgresServerCpuSeconds} s`;
     out.push(

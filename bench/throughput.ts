@@ -39,6 +39,9 @@ export interface ThroughputResult {
   transitions: number;
   transitionsPerSecond: number;
   transitionsPerApplication: number;
+  /** Write transactions committed (group commit carries several transitions in one). */
+  commits: number;
+  commitsPerApplication: number;
   eventsWritten: number;
   eventsPerSecond: number;
   effectsCompleted: number;
@@ -115,6 +118,7 @@ const diff = (a: GatewayCounters, b: GatewayCounters): GatewayCounters => ({
   eventsWritten: b.eventsWritten - a.eventsWritten,
   effectsCreated: b.effectsCreated - a.effectsCreated,
   effectsCompleted: b.effectsCompleted - a.effectsCompleted,
+  commits: b.commits - a.commits,
 });
 
 export async function runThroughput(options: ThroughputOptions): Promise<ThroughputResult> {
@@ -161,6 +165,8 @@ export async function runThroughput(options: ThroughputOptions): Promise<Through
       transitions: counters.transitions,
       transitionsPerSecond: round(counters.transitions / wallSeconds),
       transitionsPerApplication: round(counters.transitions / Math.max(1, completed)),
+      commits: counters.commits,
+      commitsPerApplication: round(counters.commits / Math.max(1, completed)),
       eventsWritten: counters.eventsWritten,
       eventsPerSecond: round(counters.eventsWritten / wallSeconds),
       effectsCompleted: counters.effectsCompleted,

@@ -233,15 +233,19 @@ export function createOrchestrator(options: OrchestratorOptions) {
     applicationId: string,
     clocks: Map<string, SlaClockRow>,
     now: Date,
+    knownCreditCode: string | null = null,
   ): Transition {
     const before = new Map(clocks);
     const { effects, cancelKeys, events } = interpretActions(actions, applicationId, clocks, now);
     const context = snapshot.context as ApplicationContext;
+    // The credit code is searched for by ops: it goes on the row once the licence is issued.
+    const creditCode = (context.steps['business-licence']?.result as { creditCode?: unknown } | null | undefined)?.creditCode;
     return {
       snapshot: machine.getPersistedSnapshot(snapshot) as unknown as Json,
       snapshotVersion: MACHINE_SCHEMA_VERSION,
       state: applicationStateOf(snapshot, options.steps.map((s) => s.id)),
       completedAt: context.completedAt,
+      ...(typeof creditCode === 'string' && creditCode !== knownCreditCode ? { creditCode } : {}),
       newEffects: effects,
       cancelEffectKeys: cancelKeys,
       events,
@@ -282,7 +286,7 @@ export function createOrchestrator(options: OrchestratorOptions) {
       if (actions.length === 0 && (next === snapshot || (JSON.stringify(next.value) === JSON.stringify(snapshot.value) && next.context === snapshot.context))) {
         return null;
       }
-      return toTransition(next, actions, current.application.id, clocks, now);
+      return toTransition(next, actions, current.application.id, clocks, now, current.application.creditCode ?? null);
     },
 
     /** The machine context of a stored snapshot (for the status document and adapters). */

@@ -62,13 +62,14 @@ export function assertTransition(value: unknown): asserts value is Transition | 
 }
 
 /** The application columns a transition may change, with what to write (undefined = unchanged). */
-export function applicationChanges(transition: Transition): Partial<Pick<ApplicationRow, 'snapshot' | 'snapshotVersion' | 'state' | 'form' | 'completedAt'>> {
-  const changes: Partial<Pick<ApplicationRow, 'snapshot' | 'snapshotVersion' | 'state' | 'form' | 'completedAt'>> = {};
+export function applicationChanges(transition: Transition): Partial<Pick<ApplicationRow, 'snapshot' | 'snapshotVersion' | 'state' | 'form' | 'completedAt' | 'creditCode'>> {
+  const changes: Partial<Pick<ApplicationRow, 'snapshot' | 'snapshotVersion' | 'state' | 'form' | 'completedAt' | 'creditCode'>> = {};
   if (transition.snapshot !== undefined) changes.snapshot = transition.snapshot;
   if (transition.snapshotVersion !== undefined) changes.snapshotVersion = transition.snapshotVersion;
   if (transition.state !== undefined) changes.state = transition.state;
   if (transition.form !== undefined) changes.form = transition.form;
   if (transition.completedAt !== undefined) changes.completedAt = toIsoOrNull(transition.completedAt);
+  if (transition.creditCode !== undefined) changes.creditCode = transition.creditCode;
   return changes;
 }
 

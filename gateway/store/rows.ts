@@ -2,11 +2,12 @@
 // in PostgreSQL; JSON is text or an object; a boolean is 0/1 or true/false), so both databases give
 // the store's callers identical values.
 
-import type { Dialect } from './database.ts';
+import type { Conn, Dialect } from './database.ts';
 import type { ApplicationRow, Effect, EventRecord, Json, SlaClockRow } from './types.ts';
 
 type Row = Record<string, unknown>;
 
+/** An application row joined with its form (applicationColumns). */
 export function toApplication(d: Dialect, row: Row): ApplicationRow {
   return {
     id: row.id as string,
@@ -20,6 +21,7 @@ export function toApplication(d: Dialect, row: Row): ApplicationRow {
     updatedAt: d.readTime(row.updated_at),
     completedAt: d.readTimeOrNull(row.completed_at),
     revision: row.revision as number,
+    creditCode: (row.credit_code as string | null) ?? null,
   };
 }
 
@@ -90,4 +92,13 @@ export function clockValues(d: Dialect, c: SlaClockRow) {
     duration_ms: c.durationMs,
     department: c.department,
   };
+}
+
+/** Applications joined with their forms: every read of an application row goes through this. */
+export function selectApplications(conn: Conn) {
+  return conn
+    .selectFrom('applications')
+    .innerJoin('application_forms', 'application_forms.application_id', 'applications.id')
+    .selectAll('applications')
+    .select('application_forms.form');
 }

@@ -10,7 +10,6 @@ export interface ApplicationsTable {
   id: string;
   idempotency_key: string | null;
   body_hash: string;
-  form: Value;
   snapshot: Value;
   snapshot_version: number;
   state: string;
@@ -20,6 +19,17 @@ export interface ApplicationsTable {
   revision: number;
   /** The seq of the application's last event (its events are numbered 1, 2, 3 … without gaps). */
   event_seq: ColumnType<number, number | undefined, number>;
+  /** From the form (kept in step with corrections), for search. */
+  company_name: string | null;
+  /** Once the licence is issued, for search. */
+  credit_code: string | null;
+}
+
+/** The form apart from the application row, which every transition rewrites (migration 3). */
+export interface ApplicationFormsTable {
+  application_id: string;
+  form: Value;
+  updated_at: Value;
 }
 
 export interface EffectsTable {
@@ -86,6 +96,7 @@ export interface SchemaMigrationsTable {
 
 export interface DatabaseSchema {
   applications: ApplicationsTable;
+  application_forms: ApplicationFormsTable;
   effects: EffectsTable;
   processed_events: ProcessedEventsTable;
   application_events: ApplicationEventsTable;

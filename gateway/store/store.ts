@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { addMs, emptyStateCounts, toIso } from './common.ts';
 import type { Database } from './database.ts';
 import { MIGRATIONS } from './migrations/index.ts';
-import { toApplication, toClock, toEffect, toEvent } from './rows.ts';
+import { selectApplications, toApplication, toClock, toEffect, toEvent } from './rows.ts';
 import { createTransitionWriter } from './transitions.ts';
 import type { ApplicationState } from '../../contracts/index.ts';
 import type { Effect, Json, Store, StoreChange } from './types.ts';
@@ -84,25 +84,25 @@ export function createStore(database: Database, options: StoreOptions = {}): Sto
       await sql`SELECT 1`.execute(db);
     },
 
+    writeStats: () => writer.stats(),
+
     // ── transitions ──────────────────────────────────────────────────────────────────────────
     createApplication: (app, first, createOptions) => writer.createApplication(app, first, createOptions),
     apply: (applicationId, applyOptions, decide) => writer.apply(applicationId, applyOptions, decide),
 
     // ── applications ─────────────────────────────────────────────────────────────────────────
     async getApplication(id) {
-      const row = await db.selectFrom('applications').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await selectApplications(db).where('id', '=', id).executeTakeFirst();
       return row && toApplication(d, row);
     },
 
     async listApplications(query) {
-      const rows = await db
-        .selectFrom('applications')
-        .selectAll()
+      const rows = await selectApplications(db)
         .$if(query.state !== undefined, (q) => q.where('state', '=', query.state!))
         .$if(query.submittedFrom !== undefined, (q) => q.where('submitted_at', '>=', toIso(query.submittedFrom!)))
         .$if(query.submittedTo !== undefined, (q) => q.where('submitted_at', '<', toIso(query.submittedTo!)))
         .orderBy('submitted_at')
-        .orderBy('id')
+        .orderBy('applications.id')
         .$if(query.limit !== undefined, (q) => q.limit(query.limit!))
         .execute();
       return rows.map((row) => toApplication(d, row));

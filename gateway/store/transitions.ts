@@ -18,7 +18,7 @@
 import { sql } from 'kysely';
 import { addMs, applicationChanges, assertClockOwner, assertTransition, keysToClear, toIso, toIsoOrNull, uniqueClocks, uniqueEffects, DEFAULT_SNAPSHOT_VERSION, DEFAULT_STATE } from './common.ts';
 import type { Conn, Database } from './database.ts';
-import { clockValues, toApplication, toClock, toEffect } from './rows.ts';
+import { clockValues, selectApplications, toApplication, toClock, toEffect } from './rows.ts';
 import type {
   ApplicationContext,
   ApplicationRow,
@@ -91,6 +91,7 @@ export interface TransitionWriterOptions {
 export function createTransitionWriter({ database, now, onCommitted }: TransitionWriterOptions) {
   const { dialect: d } = database;
   const queue: Item[] = [];
+  const stats = { commits: 0, transitions: 0, largestBatch: 0 };
   let running = 0;
   let scheduled = false;
   // SQLite has one connection and one writer; PostgreSQL commits a few batches in parallel.
@@ -122,6 +123,9 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
     for (let attempt = 1; ; attempt++) {
       try {
         const { results, changes } = await database.transaction((conn) => writeBatch(conn, items));
+        stats.commits++;
+        stats.transitions += items.length;
+        stats.largestBatch = Math.max(stats.largestBatch, items.length);
         results.forEach((settle) => settle());
         if (changes.length > 0) onCommitted(changes);
         return;
@@ -146,12 +150,10 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
     // ── reads: everything the batch's transitions look at, once ───────────────────────────────
     const applyIds = [...new Set(items.flatMap((i) => (i.kind === 'apply' ? [i.id] : [])))].sort();
     if (applyIds.length > 0) {
-      const rows = await conn
-        .selectFrom('applications')
-        .selectAll()
-        .where('id', 'in', applyIds)
-        .orderBy('id')
-        .$if(d.rowLocks, (q) => q.forUpdate())
+      const rows = await selectApplications(conn)
+        .where('applications.id', 'in', applyIds)
+        .orderBy('applications.id')
+        .$if(d.rowLocks, (q) => q.forUpdate('applications'))
         .execute();
       const clocks = await conn.selectFrom('sla_clocks').selectAll().where('application_id', 'in', applyIds).orderBy('application_id').orderBy('clock').execute();
       for (const row of rows) {
@@ -197,7 +199,7 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
     const keys = [...new Set(items.flatMap((i) => (i.kind === 'create' && i.app.idempotencyKey !== null ? [i.app.idempotencyKey] : [])))];
     const existingByKey = new Map<string, ApplicationRow>();
     if (keys.length > 0) {
-      const rows = await conn.selectFrom('applications').selectAll().where('idempotency_key', 'in', keys).execute();
+      const rows = await selectApplications(conn).where('idempotency_key', 'in', keys).execute();
       for (const row of rows) existingByKey.set(row.idempotency_key!, toApplication(d, row));
     }
 
@@ -231,6 +233,7 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
           updatedAt: submittedAt,
           completedAt: changes.completedAt ?? null,
           revision: 1,
+          creditCode: changes.creditCode ?? null,
         };
         const w = blank(row, 0, true);
         try {
@@ -352,7 +355,8 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
             id: row.id,
             idempotency_key: row.idempotencyKey,
             body_hash: row.bodyHash,
-            form: d.json(row.form as never),
+            company_name: row.form.companyName,
+            credit_code: row.creditCode,
             snapshot: d.json(row.snapshot),
             snapshot_version: row.snapshotVersion,
             state: row.state,
@@ -368,6 +372,10 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
         .execute();
       // Another instance took one of these keys after we looked: run the batch again (it will see it).
       if (inserted.length !== batch.length) throw Object.assign(new Error('idempotency key taken concurrently'), { retryable: true });
+      await conn
+        .insertInto('application_forms')
+        .values(batch.map(({ row }) => ({ application_id: row.id, form: d.json(row.form as never), updated_at: row.updatedAt })))
+        .execute();
     }
 
     for (const w of working.values()) {
@@ -383,10 +391,14 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
           revision: row.revision,
           updated_at: row.updatedAt,
           event_seq: w.eventSeq,
-          ...(w.formChanged ? { form: d.json(row.form as never) } : {}),
+          credit_code: row.creditCode,
+          ...(w.formChanged ? { company_name: row.form.companyName } : {}),
         })
         .where('id', '=', row.id)
         .execute();
+      if (w.formChanged) {
+        await conn.updateTable('application_forms').set({ form: d.json(row.form as never), updated_at: row.updatedAt }).where('application_id', '=', row.id).execute();
+      }
     }
 
     // Survivors of the batch's replaces and cancels; leased to their writer if due now and wanted
@@ -527,6 +539,8 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
     apply(applicationId: string, options: ApplyOptions, decide: Decide): Promise<ApplyOutcome> {
       return new Promise((resolve, reject) => enqueue({ kind: 'apply', id: applicationId, options, decide, settle: { resolve, reject } }));
     },
+    /** Commits written and the transitions (creations and applies, applied or not) they carried. */
+    stats: () => ({ ...stats }),
     /** Resolves when nothing is queued or being written (graceful close). */
     async idle(): Promise<void> {
       while (queue.length > 0 || running > 0 || scheduled) await new Promise((resolve) => setTimeout(resolve, 1));

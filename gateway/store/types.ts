@@ -31,6 +31,8 @@ export interface ApplicationRow {
   completedAt: string | null;
   /** Incremented on every write; lets tests and caches see that something changed. */
   revision: number;
+  /** The Unified Social Credit Code once the licence is issued (set by a transition), for search. */
+  creditCode: string | null;
 }
 
 export type EffectKind = 'department_call' | 'timer';
@@ -106,6 +108,8 @@ export interface Transition {
   state?: ApplicationState;
   form?: ApplicationForm;
   completedAt?: string | null;
+  /** The credit code, once known (the licence's result). */
+  creditCode?: string | null;
   newEffects?: NewEffect[];
   /** Keys of pending effects to delete (xstate.cancel, a clock stopped…). */
   cancelEffectKeys?: string[];
@@ -260,4 +264,6 @@ export interface Store extends TransitionsPort, ApplicationsPort, OutboxPort, Ev
   close(): Promise<void>;
   /** Cheap liveness probe of the underlying database. */
   ping(): Promise<void>;
+  /** Group commit at work: write transactions committed, and the transitions they carried. */
+  writeStats(): { commits: number; transitions: number; largestBatch: number };
 }

@@ -159,6 +159,7 @@ export async function runStoreConformance(t: Test, makeStore: MakeStore): Promis
       updatedAt: '2021-03-01T01:00:00.000Z',
       completedAt: null,
       revision: 1,
+      creditCode: null,
     });
     t.strictSame(await store.getApplication(app.id), application, 'getApplication returns what was written');
 
@@ -807,7 +808,7 @@ export async function runStoreConformance(t: Test, makeStore: MakeStore): Promis
       CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at ${sut.dialect === 'sqlite' ? 'TEXT' : 'timestamptz'} NOT NULL);
       INSERT INTO schema_migrations (version, name, applied_at) VALUES (1, 'init', ${time(at(0))});
       INSERT INTO applications (id, idempotency_key, body_hash, form, snapshot, snapshot_version, state, submitted_at, updated_at, completed_at, revision)
-        VALUES ('old-a', NULL, 'h', '{}', '{"v":1}', 1, 'in_progress', ${time(at(0))}, ${time(at(0))}, NULL, 3),
+        VALUES ('old-a', NULL, 'h', '{"companyName":"三门峡旧数据科技有限公司"}', '{"v":1}', 1, 'in_progress', ${time(at(0))}, ${time(at(0))}, NULL, 3),
                ('old-b', NULL, 'h', '{}', '{"v":1}', 1, 'in_progress', ${time(at(0))}, ${time(at(0))}, NULL, 1);
       INSERT INTO events (application_id, type, step, at, data) VALUES
         ('old-a', 'a1', NULL, ${time(at(1))}, '{}'), ('old-b', 'b1', NULL, ${time(at(1))}, '{}'), ('old-a', 'a2', NULL, ${time(at(2))}, '{"n":2}');
@@ -815,8 +816,23 @@ export async function runStoreConformance(t: Test, makeStore: MakeStore): Promis
     await sut.store.migrate();
     t.strictSame((await sut.store.listEvents('old-a', 0, 10)).map((e) => [e.seq, e.type, e.data]), [[1, 'a1', {}], [2, 'a2', { n: 2 }]]);
     t.strictSame((await sut.store.listEvents('old-b', 0, 10)).map((e) => [e.seq, e.type]), [[1, 'b1']]);
+    t.strictSame((await sut.store.getApplication('old-a'))?.form, { companyName: '三门峡旧数据科技有限公司' }, 'the form moved to its own table intact');
     const next = await sut.store.apply('old-a', {}, () => ({ events: [event('a3')] }));
     t.strictSame(next.applied && next.events.map((e) => e.seq), [3], 'numbering goes on where the old events end');
     t.equal(next.applied && next.application.revision, 4);
+  });
+
+  await test('the credit code goes on the row when a transition sets it; the form changes only with a correction', async (t, store) => {
+    const app = await createApp(store);
+    t.equal(app.creditCode, null);
+    const licensed = await store.apply(app.id, {}, () => ({ creditCode: '91411202MA45R7K29W', events: [event('licensed')] }));
+    t.equal(licensed.applied && licensed.application.creditCode, '91411202MA45R7K29W');
+    const later = await store.apply(app.id, {}, () => ({ snapshot: { n: 2 } }));
+    t.equal(later.applied && later.application.creditCode, '91411202MA45R7K29W', 'kept by transitions that do not name it');
+    t.strictSame(later.applied && later.application.form, app.form, 'the form is unchanged');
+    const corrected = { ...app.form, companyName: '三门峡黄河更正科技有限公司' };
+    await store.apply(app.id, {}, () => ({ form: corrected }));
+    t.strictSame((await store.getApplication(app.id))?.form, corrected);
+    t.strictSame((await store.listApplications({})).find((a) => a.id === app.id)?.form, corrected, 'lists carry the form too');
   });
 }

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Conn, Database } from '../database.ts';
 import { perApplicationEvents } from './0002-per-application-events.ts';
+import { formsApart } from './0003-forms-apart.ts';
 
 export interface Migration {
   version: number;
@@ -23,4 +24,4 @@ const initial: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [initial, perApplicationEvents];
+export const MIGRATIONS: readonly Migration[] = [initial, perApplicationEvents, formsApart];
