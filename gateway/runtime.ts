@@ -110,6 +110,10 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     retryBaseMs: config.orchestration.retryBaseMs,
     retryMaxMs: config.orchestration.retryMaxMs,
     onEffect: (kind, outcome) => metrics.effects.inc({ kind, outcome }),
+    // A re-plan is for a schedule some instance loaded: have it here before computing deadlines with it.
+    beforeTimer: async (event) => {
+      if (event.type === 'sla.replan' && event.calendar) await calendar.ensure(event.calendar);
+    },
   });
 
   const deps: GatewayDeps = {

@@ -39,6 +39,8 @@ export interface ExecutorOptions {
   retryBaseMs: number;
   retryMaxMs: number;
   onEffect?: (kind: string, outcome: string) => void;
+  /** Runs before a timer's event is applied (e.g. load the calendar a re-plan was scheduled for). */
+  beforeTimer?: (event: GatewayEvent) => Promise<void>;
 }
 
 export type EffectResult = 'applied' | 'rescheduled' | 'skipped';
@@ -188,6 +190,7 @@ export function createExecutor(options: ExecutorOptions) {
     try {
       if (effect.kind === 'timer') {
         const event = (effect.payload as { event: GatewayEvent }).event;
+        await options.beforeTimer?.(event);
         await applyEvent(effect.applicationId, event, { completesEffect: effect });
         options.onEffect?.('timer', 'fired');
         return 'applied';

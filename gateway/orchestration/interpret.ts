@@ -17,8 +17,8 @@ import {
 } from './machine.ts';
 import { OVERALL_WINDOW_WORKING_DAYS, validateStepDefinitions, type StepDefinition } from './steps.ts';
 
-/** Events from outside the machine: SLA timers and calendar changes. */
-export type ClockEvent = { type: 'sla.check'; clock: string } | { type: 'sla.replan' };
+/** Events from outside the machine: SLA timers and calendar changes (with the schedule they are for). */
+export type ClockEvent = { type: 'sla.check'; clock: string } | { type: 'sla.replan'; calendar?: { year: number; fingerprint: string } };
 /** Completes an effect whose outcome changes nothing (e.g. a failed poll). */
 export type NoopEvent = { type: 'effect.discarded' };
 /** Anything the gateway may apply to an application; timers carry one of these in their payload. */
@@ -63,6 +63,8 @@ export const EFFECT_KEYS = {
   pollTimer: (step: StepId) => `timer:poll:${step}`,
   /** The SLA clock's next threshold (at risk, then breached): see sla/clocks.ts. */
   slaTimer: timerKey,
+  /** Re-plan the application's deadlines after a calendar change (scheduled by the store for every open one). */
+  replan: 'sla:replan',
 } as const;
 
 /**

@@ -180,7 +180,7 @@ export const opsRoutes =
         config: { invalidCode: 'CALENDAR_INVALID' },
         schema: {
           tags: ['ops'],
-          summary: "Load (or replace) a year's schedule at run time; deadlines that were provisional are recomputed",
+          summary: "Load (or replace) a year's schedule at run time; every open deadline is then re-planned in the background (replanned: how many applications were scheduled for it)",
           params: YearParams,
           body: CalendarYearDocument,
           response: { 401: ErrorBody, 200: z.object({ year: z.number(), replaced: z.boolean(), replanned: z.number().int() }), 400: ErrorBody },
@@ -191,21 +191,11 @@ export const opsRoutes =
         if (request.body.year !== year) {
           throw new ApiError('CALENDAR_INVALID', { details: [{ path: 'year', message: `The document is for ${request.body.year} but the URL says ${year}; make them agree` }] });
         }
-        const { replaced } = await calendar.put(request.body, clock.now());
-        const replanned = await replanOpenClocks(deps);
-        request.log.info({ year, replaced, replanned }, 'calendar year loaded');
+        const { replaced, replanScheduled: replanned } = await calendar.put(request.body, clock.now());
+        deps.executor.wakeUp();
+        request.log.info({ year, replaced, replanned }, 'calendar year loaded; open deadlines scheduled for re-planning');
         return { year, replaced, replanned };
       },
     );
   };
 
-/** After a calendar change: recompute the deadlines of every application with an open clock. */
-export async function replanOpenClocks(deps: GatewayDeps): Promise<number> {
-  const open = (await deps.store.listClocks({ states: OPEN_STATES })).filter((c) => c.finishedAt === null);
-  const ids = [...new Set(open.map((c) => c.applicationId))];
-  const now = deps.clock.now();
-  for (const id of ids) {
-    await deps.executor.apply(id, {}, (ctx) => deps.orchestrator.decide(ctx, { type: 'sla.replan' }, now));
-  }
-  return ids.length;
-}

@@ -237,12 +237,46 @@ export function createStore(database: Database, options: StoreOptions = {}): Sto
       return row && d.readJson<Json>(row.document);
     },
 
-    async putCalendarYear(year, document, at) {
-      await db
-        .insertInto('calendar_years')
-        .values({ year, document: d.json(document), updated_at: toIso(at) })
-        .onConflict((oc) => oc.column('year').doUpdateSet((eb) => ({ document: eb.ref('excluded.document'), updated_at: eb.ref('excluded.updated_at') })))
-        .execute();
+    async putCalendarYear(year, document, at, putOptions = {}) {
+      const stamp = toIso(at);
+      return database.transaction(async (conn) => {
+        await conn
+          .insertInto('calendar_years')
+          .values({ year, document: d.json(document), updated_at: stamp })
+          .onConflict((oc) => oc.column('year').doUpdateSet((eb) => ({ document: eb.ref('excluded.document'), updated_at: eb.ref('excluded.updated_at') })))
+          .execute();
+        const schedule = putOptions.scheduleForOpenClocks;
+        if (!schedule) return { scheduled: 0 };
+        // One statement for every affected application, however many: the work is rows, done later.
+        const open = conn
+          .selectFrom('sla_clocks')
+          .select((eb) => [
+            'application_id',
+            eb.val('timer').as('kind'),
+            sql<null>`NULL`.as('step'),
+            eb.val(schedule.key).as('key'),
+            sql<unknown>`CAST(${d.json(schedule.payload)} AS ${sql.raw(d.types.json)})`.as('payload'),
+            sql<unknown>`CAST(${stamp} AS ${sql.raw(d.types.time)})`.as('due_at'),
+            sql<unknown>`CAST(${stamp} AS ${sql.raw(d.types.time)})`.as('created_at'),
+          ])
+          .where('finished_at', 'is', null)
+          .where('state', 'in', ['on_track', 'at_risk', 'breached', 'paused'])
+          .groupBy('application_id');
+        const result = await conn
+          .insertInto('effects')
+          .columns(['application_id', 'kind', 'step', 'key', 'payload', 'due_at', 'created_at'])
+          .expression(open)
+          // Already scheduled (an earlier change not yet worked off): once is enough, with the new payload.
+          .onConflict((oc) =>
+            oc
+              .columns(['application_id', 'key'])
+              // A literal, as in the index's own predicate: SQLite matches the two as written.
+              .where(sql.ref('state'), '=', sql.lit('pending'))
+              .doUpdateSet((eb) => ({ payload: eb.ref('excluded.payload'), due_at: eb.ref('excluded.due_at') })),
+          )
+          .executeTakeFirst();
+        return { scheduled: Number(result.numInsertedOrUpdatedRows ?? 0) };
+      });
     },
 
     async listCalendarYears() {

@@ -253,7 +253,13 @@ export interface ClocksPort {
 export interface CalendarPort {
   /** Working-day schedules loaded by ops (year → JSON document). */
   getCalendarYear(year: number): Promise<Json | undefined>;
-  putCalendarYear(year: number, document: Json, at: string): Promise<void>;
+  /**
+   * Stores a year's schedule. With `scheduleForOpenClocks`, in the same transaction, a timer effect
+   * under that key is scheduled (due `at`) for every application with an SLA clock still running or
+   * paused — the durable re-planning of their deadlines, which executors then work off like any
+   * timer (a crash part-way leaves the rest scheduled, not stale). Returns how many were scheduled.
+   */
+  putCalendarYear(year: number, document: Json, at: string, options?: { scheduleForOpenClocks?: { key: string; payload: Json } }): Promise<{ scheduled: number }>;
   listCalendarYears(): Promise<number[]>;
 }
 

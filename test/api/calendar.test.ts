@@ -110,7 +110,10 @@ t.test('ops load the 2027 schedule at run time: provisional deadlines become fin
 
   const put = await h.http('PUT', '/v1/ops/calendar/2027', schedule2027());
   t.equal(put.status, 200);
-  t.same(put.body, { year: 2027, replaced: false, replanned: 1 }, 'the one open application was re-planned');
+  t.same(put.body, { year: 2027, replaced: false, replanned: 1 }, 'the one open application is scheduled for re-planning');
+  t.equal(((await h.status(id)).sla as { deadline: string }).deadline, before.deadline, 're-planning runs in the background, not inside the request');
+  t.ok((await h.gateway.store.listEffects(id)).some((e) => e.key === 'sla:replan'), 'as a durable timer row');
+  await h.gateway.executor.drain();
   t.same((await h.http('GET', '/v1/ops/calendar/2027')).body, schedule2027(), 'GET returns the loaded document');
 
   const after = (await deadline(h, '2026-12-31T16:00:00+08:00', 1)).body as Deadline;
@@ -182,4 +185,35 @@ t.test('with an ops token, the calendar is for ops only; the deadline calculator
   t.equal((await h.http('GET', '/v1/ops/calendar/2027', undefined, { authorization: `Bearer ${token}` })).status, 404, 'nothing was loaded by the refused PUTs');
   t.equal((await h.http('PUT', '/v1/ops/calendar/2027', schedule2027(), { authorization: `Bearer ${token}` })).status, 200);
   t.equal((await deadline(h, '2026-12-31T16:00:00+08:00', 1)).status, 200, 'the calculator needs no token');
+});
+
+t.test('re-planning after a calendar change is durable background work: a crash part-way leaves the rest scheduled, and another instance finishes it with the new schedule', async (t) => {
+  // The regulator takes its time: five applications wait on their licences across New Year.
+  const h = await startHarness(t, { fakeClockAt: '2026-12-30T09:00:00+08:00', behaviour: { 'business-licence': { mode: 'async', callbackDelayMs: 3_600_000 } } });
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i++) ids.push((await h.submit({ companyName: `三门峡跨年${'甲乙丙丁戊'[i]}科技有限公司` })).body.id as string);
+  await h.settle({ skip: ['business-licence'] });
+  // A second instance on the same store, started BEFORE the year is loaded: it does not know 2027.
+  const other = await createGateway(h.gateway.deps.config, { clock: h.fakeClock!, runExecutor: false });
+  t.teardown(() => other.close());
+
+  const put = await h.http('PUT', '/v1/ops/calendar/2027', schedule2027());
+  t.match(put.body, { replanned: 5 });
+  // This instance stops after re-planning two of them (as if it crashed: nothing is lost, the rest are rows).
+  const claimed = await h.gateway.store.claimDueEffects('crashing-instance', h.clock.now().toISOString(), 1, 2);
+  t.same(claimed.map((e) => e.key), ['sla:replan', 'sla:replan']);
+  h.fakeClock!.advance(10); // its (1 ms) leases expire: anyone may complete what it claimed
+  for (const effect of claimed) await h.gateway.executor.perform(effect);
+  const pending = async () => (await Promise.all(ids.map((id) => h.gateway.store.listEffects(id)))).flat().filter((e) => e.key === 'sla:replan').length;
+  t.equal(await pending(), 3, 'three still scheduled');
+
+  // The other instance works off the rest: it loads 2027 from the store first.
+  t.equal(other.deps.calendar.get(2027), undefined, 'the other instance had not loaded 2027');
+  await other.executor.drain();
+  t.equal(await pending(), 0);
+  t.same(other.deps.calendar.get(2027), schedule2027(), 'it loaded the schedule the re-plans were for');
+  for (const id of ids) {
+    const sla = (await h.status(id)).sla as { deadline: string; provisional: boolean };
+    t.same(sla, { ...sla, deadline: local('2027-01-04T17:00:00'), provisional: false }, 'every open deadline moved past 1 January');
+  }
 });
