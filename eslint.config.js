@@ -8,7 +8,7 @@ const io = ['node:*', 'fs', 'net', 'http', 'undici', 'pg', 'better-sqlite3', 'pi
 const pattern = (group, message) => ({ group, message });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'coverage/**', '.tap/**', 'bench/results/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.tap/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -31,14 +31,14 @@ export default tseslint.config(
   },
   {
     files: ['gateway/**/*.ts'],
-    ignores: ['gateway/dev.ts'],
+    ignores: ['dist/**', 'gateway/dev.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [pattern(['**/mocks/**', '**/test/**'], 'only tests and the dev launcher may import mocks/')] }],
     },
   },
   {
     files: ['gateway/orchestration/machine.ts', 'gateway/orchestration/steps.ts', 'gateway/orchestration/interpret.ts', 'gateway/sla/*.ts', 'gateway/calendar/*.ts'],
-    ignores: ['gateway/calendar/shipped.ts'],
+    ignores: ['dist/**', 'gateway/calendar/shipped.ts'],
     rules: {
       // Type-only imports (e.g. the store's row types) carry no I/O and are allowed.
       '@typescript-eslint/no-restricted-imports': [
