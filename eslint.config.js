@@ -31,14 +31,14 @@ export default tseslint.config(
   },
   {
     files: ['gateway/**/*.ts'],
-    ignores: ['dist/**', 'gateway/dev.ts'],
+    ignores: ['gateway/dev.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [pattern(['**/mocks/**', '**/test/**'], 'only tests and the dev launcher may import mocks/')] }],
     },
   },
   {
     files: ['gateway/orchestration/machine.ts', 'gateway/orchestration/steps.ts', 'gateway/orchestration/interpret.ts', 'gateway/sla/*.ts', 'gateway/calendar/*.ts'],
-    ignores: ['dist/**', 'gateway/calendar/shipped.ts'],
+    ignores: ['gateway/calendar/shipped.ts'],
     rules: {
       // Type-only imports (e.g. the store's row types) carry no I/O and are allowed.
       '@typescript-eslint/no-restricted-imports': [
