@@ -2,12 +2,23 @@
 // learn when applications settle, ask for its counters, read its memory and CPU from /proc, stop it.
 
 import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GatewayConfigInput } from '../gateway/config.ts';
 import type { ChildMessage, GatewayStats, ParentMessage } from './gateway-process.ts';
+import type { PeerConfig } from './dbos-peer-process.ts';
 import { readCpuSeconds, readMemory, sampleRss, type ProcMemory, type RssSampler } from './proc.ts';
 
-const ENTRY = fileURLToPath(new URL('./gateway-process.ts', import.meta.url));
+/**
+ * Where the engines' entry points are: compiled JavaScript (bench/run.ts builds them first, as
+ * production runs compiled code), or the TypeScript sources through tsx when nothing was built.
+ */
+let compiledRoot: string | undefined;
+export function useCompiledBuild(root: string): void {
+  compiledRoot = root;
+}
+const entry = (name: string) =>
+  compiledRoot ? { file: join(compiledRoot, 'bench', `${name}.js`), loader: [] } : { file: fileURLToPath(new URL(`./${name}.ts`, import.meta.url)), loader: ['--import', 'tsx'] };
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export interface Settlement {
@@ -32,12 +43,26 @@ export interface GatewayHandle {
 /** Live handles, so that an interrupted benchmark can stop them all (run.ts). */
 export const liveGateways = new Set<GatewayHandle>();
 
-export async function startGatewayProcess(config: GatewayConfigInput, options: { startTimeoutMs?: number } = {}): Promise<GatewayHandle> {
-  const child: ChildProcess = fork(ENTRY, [], {
+export function startGatewayProcess(config: GatewayConfigInput, options: { startTimeoutMs?: number } = {}): Promise<GatewayHandle> {
+  return startProcess(entry('gateway-process'), { BENCH_GATEWAY_CONFIG: JSON.stringify(config) }, process.env.BENCH_GATEWAY_NODE_ARGS, options);
+}
+
+/** The DBOS Transact peer (dbos-peer-process.ts): the same handle, the same IPC protocol. */
+export function startPeerProcess(config: PeerConfig, options: { startTimeoutMs?: number } = {}): Promise<GatewayHandle> {
+  return startProcess(entry('dbos-peer-process'), { BENCH_PEER_CONFIG: JSON.stringify(config) }, process.env.BENCH_PEER_NODE_ARGS, options);
+}
+
+async function startProcess(
+  target: { file: string; loader: string[] },
+  env: Record<string, string>,
+  nodeArgs: string | undefined,
+  options: { startTimeoutMs?: number },
+): Promise<GatewayHandle> {
+  const child: ChildProcess = fork(target.file, [], {
     cwd: REPO_ROOT,
     // --expose-gc only makes gc() callable (stats({ gc: true })); it changes no heuristic of V8's.
-    execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean)],
-    env: { ...process.env, BENCH_GATEWAY_CONFIG: JSON.stringify(config) },
+    execArgv: [...target.loader, '--expose-gc', ...(nodeArgs ?? '').split(' ').filter(Boolean)],
+    env: { ...process.env, ...env },
     // stdout (the gateway's JSON log) to /dev/null; stderr kept for a failure report.
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });

@@ -118,15 +118,27 @@ export const IDLE_STATE =
 const RETRY_AFTER_MS = 3_600_000;
 const OWNER = 'bench-seed';
 
-export async function seedWaitingApplications(target: StoreTarget, count: number, logLevel: string, progress: (line: string) => void): Promise<void> {
+/**
+ * Writes `count` applications as POST /v1/applications would, then does to each one's licence call
+ * what `leave` says: 'rescheduled' — the executor's answer to a transient failure (due in an hour);
+ * 'leased-by-dead-owner' — claimed by an instance that then died, its lease already expired (due
+ * now: the next instance must take it over).
+ */
+export async function seedWaitingApplications(
+  target: StoreTarget,
+  count: number,
+  logLevel: string,
+  progress: (line: string) => void,
+  leave: 'rescheduled' | 'leased-by-dead-owner' = 'rescheduled',
+): Promise<void> {
   // Port 9 (discard): nothing is performed while seeding, only written, so no department is called.
   const config = parseConfig(gatewayConfig(target, Object.fromEntries(CORE_STEP_IDS.map((s) => [s, 'http://127.0.0.1:9'])), { logLevel }));
   const gateway = await createGateway(config, { runExecutor: false, log: pino({ level: 'silent' }) });
   const { store, orchestrator } = gateway.deps;
   const form = makeApplicationForm();
   const bodyHash = createHash('sha256').update(JSON.stringify(form)).digest('hex');
-  // SQLite is one synchronous writer: concurrency buys nothing. PostgreSQL: overlap round trips.
-  const parallel = target.kind === 'postgres' ? 8 : 1;
+  // Many at once: the store commits creations that arrive together in one transaction.
+  const parallel = 64;
   const batch = 1_000;
   const lastError = 'DEPARTMENT_UNAVAILABLE: The department answered with a server error (HTTP 503, Retry-After: 3600)';
   const pool = async <T>(items: T[], work: (item: T) => Promise<unknown>) => {
@@ -144,12 +156,18 @@ export async function seedWaitingApplications(target: StoreTarget, count: number
         const { created } = await store.createApplication({ id, idempotencyKey: null, bodyHash, form, submittedAt: now.toISOString() }, orchestrator.start(id, now));
         if (!created) throw new Error(`seed: application ${id} was not created`);
       });
-      // The executor's part: claim the due licence calls and give each back as a durable retry.
+      // The executor's part: claim the due licence calls and give each back as a durable retry,
+      // or leave them claimed by an owner that will never come back (a lease of 1 ms).
       let rescheduled = 0;
       for (;;) {
         const now = new Date();
-        const claimed = await store.claimDueEffects(OWNER, now.toISOString(), 60_000, batch);
+        const claimed = await store.claimDueEffects(OWNER, now.toISOString(), leave === 'rescheduled' ? 60_000 : 1, batch);
         if (claimed.length === 0) break;
+        if (leave === 'leased-by-dead-owner') {
+          // Claimed once, never completed: the rows carry the dead owner's (expired) lease.
+          rescheduled = claimed.length;
+          break;
+        }
         const dueAt = new Date(now.getTime() + RETRY_AFTER_MS).toISOString();
         await pool(claimed, async (effect) => {
           if (effect.key !== 'call:business-licence') throw new Error(`seed: unexpected due effect ${effect.key}`);

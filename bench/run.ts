@@ -3,20 +3,22 @@
 // every field) and prints a summary to stdout; progress goes to stderr.
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, release, totalmem } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { getTestPostgres, type TestPostgres } from '../test/support/postgres.ts';
-import { liveGateways } from './gateway-handle.ts';
+import { liveGateways, useCompiledBuild } from './gateway-handle.ts';
 import { runIdleMemory, type IdleResult } from './idle-memory.ts';
 import { runOverhead, type OverheadResult } from './overhead.ts';
 import type { StoreKind } from './setup.ts';
 import { machineBusyOver } from './proc.ts';
 import { round } from './stats.ts';
-import { runThroughput, type ThroughputResult } from './throughput.ts';
+import { runThroughput, type Engine, type ThroughputResult } from './throughput.ts';
+import { runRecovery, type RecoveryResult } from './recovery.ts';
+import { runStreams, type StreamsResult } from './streams.ts';
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -29,12 +31,19 @@ const HELP = `Usage: npm run bench -- [options]
   --idle-seconds <s>          how long the gateway idles before its RSS is read (default 10)
   --idle-repeats <count>      gateway processes measured per idle configuration; medians compared (default 3)
   --stores <list>             stores for throughput and overhead: sqlite,postgres (default both)
+  --peer <dbos|none>          also run DBOS Transact 5.3 on the same PostgreSQL, mocks and load (default dbos)
   --idle-stores <list>        stores for idle memory (default sqlite; writing 100,000 applications to
                               PostgreSQL takes 3-4 min here: add it with sqlite,postgres)
-  --only <list>               throughput,overhead,idle (default all three)
+  --recovery-applications <n> applications in flight when the gateway is killed (default 100000)
+  --recovery-stores <list>    stores for the recovery measurement (default sqlite,postgres)
+  --streams <count>           open event streams for the streams measurement (default 10000)
+  --streams-events <n>        events per second in its busy phase (default 100)
+  --streams-seconds <s>       length of each of its phases (default 10)
+  --only <list>               throughput,overhead,idle,recovery,streams (default all)
   --log-level <level>         the gateway's log level; logs go to /dev/null (default info, as in production)
   --name <name>               results file name prefix (default bench)
   --seed <n>                  seed of the mock departments' identifiers (default 1)
+  --tsx                       run the gateway from its TypeScript sources (tsx) instead of a compiled build
   --quick                     a smoke run: --n 300 --warmup 30 --overhead-runs 10 --idle-applications 10000 --idle-seconds 3
   --help
 
@@ -52,12 +61,19 @@ const { values: flags } = parseArgs({
     'idle-seconds': { type: 'string' },
     'idle-repeats': { type: 'string' },
     stores: { type: 'string' },
+    peer: { type: 'string' },
     'idle-stores': { type: 'string' },
     only: { type: 'string' },
+    'recovery-applications': { type: 'string' },
+    'recovery-stores': { type: 'string' },
+    streams: { type: 'string' },
+    'streams-events': { type: 'string' },
+    'streams-seconds': { type: 'string' },
     'log-level': { type: 'string' },
     name: { type: 'string' },
     seed: { type: 'string' },
     quick: { type: 'boolean' },
+    tsx: { type: 'boolean' },
     help: { type: 'boolean' },
   },
   strict: true,
@@ -73,7 +89,7 @@ function count(name: keyof typeof flags, fallback: number, quick: number, min = 
   if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be an integer ≥ ${min}; got ${String(raw)}`);
   return value;
 }
-function list<T extends string>(name: 'stores' | 'idle-stores' | 'only', allowed: readonly T[], fallback: readonly T[] = allowed): T[] {
+function list<T extends string>(name: 'stores' | 'idle-stores' | 'recovery-stores' | 'only', allowed: readonly T[], fallback: readonly T[] = allowed): T[] {
   const raw = flags[name];
   if (raw === undefined) return [...fallback];
   const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
@@ -92,14 +108,21 @@ const options = {
   idleSeconds: count('idle-seconds', 10, 3, 1),
   idleRepeats: count('idle-repeats', 3, 1, 1),
   stores: list<StoreKind>('stores', ['sqlite', 'postgres']),
+  peer: (flags.peer ?? 'dbos') as 'dbos' | 'none',
   idleStores: list<StoreKind>('idle-stores', ['sqlite', 'postgres'], ['sqlite']),
-  only: list('only', ['throughput', 'overhead', 'idle'] as const),
+  only: list('only', ['throughput', 'overhead', 'idle', 'recovery', 'streams'] as const),
+  recoveryApplications: count('recovery-applications', 100_000, 5_000, 1),
+  recoveryStores: list<StoreKind>('recovery-stores', ['sqlite', 'postgres']),
+  streams: count('streams', 10_000, 1_000, 1),
+  streamsEvents: count('streams-events', 100, 100, 1),
+  streamsSeconds: count('streams-seconds', 10, 3, 1),
   logLevel: flags['log-level'] ?? 'info',
   name: flags.name ?? 'bench',
   seed: count('seed', 1, 1),
   quick: flags.quick ?? false,
 };
 if (!/^[A-Za-z0-9._-]+$/.test(options.name)) throw new Error('--name may hold letters, digits, ".", "_" and "-" only');
+if (!['dbos', 'none'].includes(options.peer)) throw new Error(`--peer is dbos or none; got ${options.peer}`);
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -135,6 +158,17 @@ async function postgresVersion(url: string): Promise<string> {
   }
 }
 
+// Production runs compiled JavaScript: so do the measured processes (built once, into a temporary
+// directory next to a link to node_modules, as the image lays it out). --tsx measures the sources.
+if (!flags.tsx) {
+  const buildDir = mkdtempSync(join(tmpdir(), 'qlt-bench-build-'));
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(buildDir, 'node_modules'));
+  progress('building the gateway and the DBOS peer (compiled JavaScript, as in production)…');
+  execFileSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/build.ts'), '--out', join(buildDir, 'dist'), '--project', 'tsconfig.bench.json'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  useCompiledBuild(join(buildDir, 'dist'));
+  process.once('exit', () => rmSync(buildDir, { recursive: true, force: true }));
+}
+
 // Numbers from a machine that something else keeps busy measure that something too: say so.
 const busyBefore = round(await machineBusyOver(1_000), 3);
 if (busyBefore > 0.1) progress(`warning: the machine is ${Math.round(busyBefore * 100)}% busy before the benchmark starts; figures will be lower and noisier`);
@@ -144,6 +178,8 @@ const errors: Array<{ phase: string; store: StoreKind; message: string }> = [];
 const throughput: ThroughputResult[] = [];
 const overhead: OverheadResult[] = [];
 const idleMemory: IdleResult[] = [];
+const recovery: RecoveryResult[] = [];
+const streams: StreamsResult[] = [];
 let postgresInfo: { source: string; serverVersion: string } | null = null;
 
 async function phase<T>(name: string, store: StoreKind, into: T[], work: () => Promise<T>) {
@@ -162,18 +198,23 @@ async function phase<T>(name: string, store: StoreKind, into: T[], work: () => P
 try {
   const needsPostgres =
     ((options.only.includes('throughput') || options.only.includes('overhead')) && options.stores.includes('postgres')) ||
-    (options.only.includes('idle') && options.idleStores.includes('postgres'));
+    (options.only.includes('idle') && options.idleStores.includes('postgres')) ||
+    (options.only.includes('recovery') && options.recoveryStores.includes('postgres'));
   if (needsPostgres) {
-    postgres = await getTestPostgres();
+    // fsync, synchronous commit and full-page writes on: durability is not for sale, here either.
+    postgres = await getTestPostgres({ durable: true });
     postgresInfo = { source: postgres.source, serverVersion: await postgresVersion(postgres.url) };
   }
   const postgresUrl = postgres?.url;
   const common = { postgresUrl, logLevel: options.logLevel, seed: options.seed };
   if (options.only.includes('throughput')) {
     for (const store of options.stores) {
-      await phase('throughput', store, throughput, () =>
-        runThroughput({ ...common, store, postgresLocal: postgres?.source === 'local-cluster', n: options.n, warmup: options.warmup, concurrency: options.concurrency, settleTimeoutMs: 120_000, progress }),
-      );
+      const engines: Engine[] = store === 'postgres' && options.peer === 'dbos' ? ['gateway', 'dbos'] : ['gateway'];
+      for (const engine of engines) {
+        await phase(engine === 'dbos' ? 'throughput of the DBOS peer' : 'throughput', store, throughput, () =>
+          runThroughput({ ...common, engine, store, postgresLocal: postgres?.source === 'local-cluster', n: options.n, warmup: options.warmup, concurrency: options.concurrency, settleTimeoutMs: 120_000, progress }),
+        );
+      }
     }
   }
   if (options.only.includes('overhead')) {
@@ -187,6 +228,16 @@ try {
         runIdleMemory({ ...common, store, applications: options.idleApplications, idleSeconds: options.idleSeconds, repeats: options.idleRepeats, progress }),
       );
     }
+  }
+  if (options.only.includes('recovery')) {
+    for (const store of options.recoveryStores) {
+      await phase('recovery', store, recovery, () => runRecovery({ ...common, store, applications: options.recoveryApplications, progress }));
+    }
+  }
+  if (options.only.includes('streams')) {
+    await phase('event streams', 'sqlite', streams, () =>
+      runStreams({ ...common, store: 'sqlite', streams: options.streams, eventsPerSecond: options.streamsEvents, seconds: options.streamsSeconds, progress }),
+    );
   }
 } finally {
   await cleanUp();
@@ -215,6 +266,8 @@ const report = {
   throughput,
   overhead,
   idleMemory,
+  recovery,
+  streams,
   errors,
 };
 
@@ -233,18 +286,28 @@ out.push('', `全链通 gateway benchmark (${report.durationSeconds} s) → ${re
 out.push(`machine: ${report.machine.cpus} × ${report.machine.cpuModel}, Node ${process.version}; ${Math.round(busyBefore * 100)}% busy before the start`);
 if (postgresInfo) out.push(`PostgreSQL ${postgresInfo.serverVersion} from ${postgresInfo.source}`);
 if (throughput.length > 0) {
-  out.push('', `1. Throughput: ${options.n} applications per store, ${options.concurrency} in flight (closed loop), after ${options.warmup} warm-up`);
-  const w = [9, 8, 14, 10, 10, 10, 12, 12, 7];
-  out.push(pad(['store', 'apps/s', 'transitions/s', 'p50 ms', 'p90 ms', 'p99 ms', 'peak RSS', 'CPU ms/app', 'failed'], w));
+  out.push('', `1. Throughput: ${options.n} applications per store, ${options.concurrency} in flight (closed loop), after ${options.warmup} warm-up; PostgreSQL with fsync on`);
+  const w = [16, 8, 14, 10, 10, 10, 12, 12, 7];
+  out.push(pad(['engine/store', 'apps/s', 'transitions/s', 'p50 ms', 'p90 ms', 'p99 ms', 'peak RSS', 'CPU ms/app', 'failed'], w, [0]));
+  const label = (t: ThroughputResult) => `${t.engine === 'dbos' ? 'DBOS' : 'gateway'}/${t.store}`;
   for (const t of throughput) {
     const l = t.latencyMs.submitToComplete;
-    out.push(pad([t.store, t.applicationsPerSecond, t.transitionsPerSecond, l.p50, l.p90, l.p99, mib(t.gatewayProcess.peakRssBytes), t.gatewayProcess.cpuMsPerApplication, t.failed], w));
+    out.push(pad([label(t), t.applicationsPerSecond, t.engine === 'dbos' ? '—' : t.transitionsPerSecond, l.p50, l.p90, l.p99, mib(t.gatewayProcess.peakRssBytes), t.gatewayProcess.cpuMsPerApplication, t.failed], w, [0]));
   }
-  out.push(`   transitions = events applied to an application (${throughput.map((t) => `${t.store}: ${t.transitionsPerApplication}`).join(", ")} per application), written in ${throughput.map((t) => `${t.store}: ${t.commitsPerApplication}`).join(", ")} commits per application (group commit); peak RSS of the gateway process, sampled every 100 ms`);
+  const ours = throughput.filter((t) => t.engine === 'gateway');
+  out.push(`   transitions = events applied to an application (${ours.map((t) => `${t.store}: ${t.transitionsPerApplication}`).join(', ')} per application), written in ${ours.map((t) => `${t.store}: ${t.commitsPerApplication}`).join(', ')} commits per application (group commit); peak RSS of the engine's process, sampled every 100 ms`);
+  const peer = throughput.find((t) => t.engine === 'dbos');
+  const pgOurs = ours.find((t) => t.store === 'postgres');
+  if (peer && pgOurs) {
+    out.push(
+      `   gateway vs DBOS Transact on the same PostgreSQL: ${round(pgOurs.applicationsPerSecond / peer.applicationsPerSecond, 2)}× the throughput; ` +
+        `p99 ${pgOurs.latencyMs.submitToComplete.p99} ms vs ${peer.latencyMs.submitToComplete.p99} ms`,
+    );
+  }
   for (const t of throughput) {
     const pgCpu = t.postgresServerCpuSeconds === null ? '' : `, PostgreSQL server ${t.postgresServerCpuSeconds} s`;
     out.push(
-      `   CPU during the ${t.store} run (${t.wallSeconds} s): gateway ${t.gatewayProcess.cpuSeconds} s, load generator + mocks ${t.benchProcess.cpuSeconds} s${pgCpu}, ` +
+      `   CPU during the ${label(t)} run (${t.wallSeconds} s): ${t.engine === 'dbos' ? 'DBOS peer' : 'gateway'} ${t.gatewayProcess.cpuSeconds} s, load generator + mocks ${t.benchProcess.cpuSeconds} s${pgCpu}, ` +
         `other processes ${t.otherProcessesCpuSeconds} s; machine ${Math.round(t.machineCpuBusy * 100)}% busy`,
     );
   }
@@ -282,6 +345,22 @@ if (idleMemory.length > 0) {
     );
   }
   out.push(`   (state: ${idleMemory[0]!.state})`);
+}
+if (recovery.length > 0) {
+  out.push('', `4. Recovery: ${options.recoveryApplications} applications in flight when the gateway was killed (their calls due, leases expired); a fresh process takes over`);
+  const w = [9, 11, 15, 16, 10, 12, 10, 8];
+  out.push(pad(['store', 'start-up s', 'all claimed s', 'all recorded s', 'calls/s', 'peak RSS', 'CPU s', 'dupes'], w));
+  for (const r of recovery) out.push(pad([r.store, r.startupSeconds, r.allClaimedSeconds, r.allRecordedSeconds, r.callsPerSecond, mib(r.peakRssBytes), r.cpuSeconds, r.duplicateRequests], w));
+}
+if (streams.length > 0) {
+  for (const s of streams) {
+    out.push('', `5. Event streams: ${s.streams} open streams (opened in ${s.openSeconds} s), ${s.store}; each phase ${options.streamsSeconds} s`);
+    const w = [34, 12, 12, 8, 12];
+    out.push(pad(['phase', 'RSS', 'peak RSS', 'CPU %', 'events/s'], w, [0]));
+    out.push(pad(['no streams', mib(s.baseline.rssBytes), mib(s.baseline.peakRssBytes), s.baseline.cpuPercent, s.baseline.eventsPerSecond], w, [0]));
+    out.push(pad([`${s.streams} streams, idle`, mib(s.idle.rssBytes), mib(s.idle.peakRssBytes), s.idle.cpuPercent, s.idle.eventsPerSecond], w, [0]));
+    out.push(pad([`${s.streams} streams, busy`, mib(s.busy.rssBytes), mib(s.busy.peakRssBytes), s.busy.cpuPercent, s.busy.eventsPerSecond], w, [0]));
+  }
 }
 for (const e of errors) out.push('', `FAILED ${e.phase} on ${e.store}: ${e.message}`);
 process.stdout.write(out.join('\n') + '\n');

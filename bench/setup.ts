@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { CORE_STEP_IDS, type StepId } from '../contracts/index.ts';
 import type { GatewayConfigInput } from '../gateway/config.ts';
-import { startMockDepartments, type MockDepartments } from '../mocks/index.ts';
+import { startMockDepartments, type MockBehaviourInput, type MockDepartments } from '../mocks/index.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
 
 export type StoreKind = 'sqlite' | 'postgres';
@@ -19,7 +19,7 @@ export const SECRETS = Object.fromEntries(CORE_STEP_IDS.map((s) => [s, `bench-se
  * Zero latency everywhere; the two asynchronous departments (seal engraving, tax) accept at once
  * and call back with no delay, so what is measured is the gateway, not a simulated department.
  */
-export function startMocks(seed: number): Promise<MockDepartments<(typeof CORE_STEP_IDS)[number]>> {
+export function startMocks(seed: number, behaviour: Partial<Record<StepId, MockBehaviourInput>> = {}): Promise<MockDepartments<(typeof CORE_STEP_IDS)[number]>> {
   return startMockDepartments({
     secrets: SECRETS,
     host: '127.0.0.1',
@@ -27,6 +27,7 @@ export function startMocks(seed: number): Promise<MockDepartments<(typeof CORE_S
     behaviour: {
       'seal-engraving': { callbackDelayMs: 0 },
       'tax-invoice': { callbackDelayMs: 0 },
+      ...behaviour,
     },
   });
 }

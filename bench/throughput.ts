@@ -6,13 +6,19 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { makeApplication } from '../test/fixtures/application.ts';
-import { startGatewayProcess, type GatewayHandle } from './gateway-handle.ts';
+import { CORE_STEP_IDS } from '../contracts/index.ts';
+import type { PeerConfig } from './dbos-peer-process.ts';
+import { startGatewayProcess, startPeerProcess, type GatewayHandle } from './gateway-handle.ts';
 import type { GatewayCounters } from './gateway-process.ts';
 import { sampleRss, startCpuAccount } from './proc.ts';
-import { freshStore, gatewayConfig, startMocks, type StoreKind } from './setup.ts';
+import { SECRETS, freshStore, gatewayConfig, startMocks, type StoreKind } from './setup.ts';
 import { round, summarize, wallNow, type Summary } from './stats.ts';
 
+/** What is measured: the gateway, or the DBOS Transact peer doing the same job (PostgreSQL only). */
+export type Engine = 'gateway' | 'dbos';
+
 export interface ThroughputOptions {
+  engine: Engine;
   store: StoreKind;
   postgresUrl: string | undefined;
   /** The PostgreSQL server runs on this machine in our pid namespace (local-cluster): its CPU can be read. */
@@ -27,6 +33,7 @@ export interface ThroughputOptions {
 }
 
 export interface ThroughputResult {
+  engine: Engine;
   store: StoreKind;
   n: number;
   warmup: number;
@@ -127,7 +134,14 @@ export async function runThroughput(options: ThroughputOptions): Promise<Through
   const agent = new Agent({ connections: options.concurrency });
   let gateway: GatewayHandle | undefined;
   try {
-    gateway = await startGatewayProcess(gatewayConfig(target, mocks.urls, { logLevel: options.logLevel }));
+    gateway =
+      options.engine === 'dbos'
+        ? await startPeerProcess({
+            systemDatabaseUrl: target.url!,
+            departments: Object.fromEntries(CORE_STEP_IDS.map((s) => [s, { url: mocks.urls[s], secret: SECRETS[s] }])) as PeerConfig['departments'],
+            poolSize: 10,
+          })
+        : await startGatewayProcess(gatewayConfig(target, mocks.urls, { logLevel: options.logLevel }));
     const run = randomUUID().slice(0, 8);
     if (options.warmup > 0) {
       const warm = await closedLoop(gateway, agent, options.warmup, options.concurrency, `warm-${run}`, options.settleTimeoutMs);
@@ -153,6 +167,7 @@ export async function runThroughput(options: ThroughputOptions): Promise<Through
     const counters = diff(before.counters, after.counters);
     const completed = measured.totals.length;
     return {
+      engine: options.engine,
       store: options.store,
       n: options.n,
       warmup: options.warmup,

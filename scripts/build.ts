@@ -11,7 +11,8 @@ import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // --out <dir>: build elsewhere than dist/ (the build test does, so it never touches a developer's dist/).
-const { values } = parseArgs({ options: { out: { type: 'string' } } });
+// --project <tsconfig>: another selection of entry points (the benchmark's, tsconfig.bench.json).
+const { values } = parseArgs({ options: { out: { type: 'string' }, project: { type: 'string' } } });
 const out = values.out ? resolve(values.out) : join(root, 'dist');
 
 /** Directories whose non-TypeScript files are read at run time, relative to the repository. */
@@ -19,7 +20,7 @@ export const RUNTIME_FILES = ['gateway/store/migrations', 'gateway/calendar/data
 
 const started = Date.now();
 rmSync(out, { recursive: true, force: true });
-execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', out], { stdio: 'inherit', cwd: root });
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, values.project ?? 'tsconfig.build.json'), '--outDir', out], { stdio: 'inherit', cwd: root });
 
 let copied = 0;
 for (const dir of RUNTIME_FILES) {

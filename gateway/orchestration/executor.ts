@@ -55,6 +55,8 @@ export function createExecutor(options: ExecutorOptions) {
   let wake: (() => void) | null = null;
   // A wake-up that came while the loop was busy (not asleep): the next sleep returns at once.
   let wokenEarly = false;
+  // The loop saw due work it had no room for: a finishing effect should wake it (and only then).
+  let starved = false;
   const inFlight = new Set<Promise<unknown>>();
   let reserved = 0;
 
@@ -178,7 +180,6 @@ export function createExecutor(options: ExecutorOptions) {
       options.onEffect?.('department_call', 'failed');
       return 'applied';
     }
-    stepLog.info({ outcome: outcome.kind, reference: outcome.reference }, 'department answered');
     await applyEvent(effect.applicationId, outcomeToEvent(payload, outcome), { completesEffect: effect });
     options.onEffect?.('department_call', outcome.kind);
     return 'applied';
@@ -206,8 +207,12 @@ export function createExecutor(options: ExecutorOptions) {
   function start(effect: Effect, known?: ApplicationRow): void {
     const p = perform(effect, known).finally(() => {
       inFlight.delete(p);
-      // Room again: claim what waits, if anything does.
-      wakeUp();
+      // Room again: claim what was waiting for it — once a quarter of the slots are free, so that a
+      // backlog is claimed in batches (one claim transaction for many) rather than one by one.
+      if (starved && freeSlots() >= Math.max(1, Math.floor(options.batchSize / 4))) {
+        starved = false;
+        wakeUp();
+      }
     });
     inFlight.add(p);
   }
@@ -253,7 +258,9 @@ export function createExecutor(options: ExecutorOptions) {
         // Look before claiming: a claim is a write transaction, a look is two index reads.
         const next = await store.nextDueAt();
         const now = clock.now();
-        if (room > 0 && next !== null && Date.parse(next) <= now.getTime()) {
+        const due = next !== null && Date.parse(next) <= now.getTime();
+        if (due && room <= 0) starved = true;
+        if (room > 0 && due) {
           // Claim only what there is room for: claimed work is leased, and a lease should not tick
           // away while the effect waits in this process behind others.
           claimed = await store.claimDueEffects(options.owner, now.toISOString(), options.leaseMs, room);

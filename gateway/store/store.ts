@@ -169,15 +169,19 @@ export function createStore(database: Database, options: StoreOptions = {}): Sto
 
     async nextDueAt() {
       // A free effect can run at its due time; a leased one (claimed, so already due) only once its
-      // lease expires. Two index-backed MINs instead of one scan over every pending row.
-      const free = await db.selectFrom('effects').select((eb) => eb.fn.min('due_at').as('t')).where('state', '=', 'pending').where('lease_owner', 'is', null).executeTakeFirst();
-      const leased = await db
-        .selectFrom('effects')
-        .select(sql<unknown>`MIN(${sql.raw(d.greatest)}(due_at, lease_until))`.as('t'))
-        .where('state', '=', 'pending')
-        .where('lease_owner', 'is not', null)
+      // lease expires. Two index-backed MINs (one round trip) instead of one scan over every pending row.
+      const row = await db
+        .selectNoFrom((eb) => [
+          eb.selectFrom('effects').select((f) => f.fn.min('due_at').as('t')).where('state', '=', 'pending').where('lease_owner', 'is', null).as('free'),
+          eb
+            .selectFrom('effects')
+            .select(sql<unknown>`MIN(${sql.raw(d.greatest)}(due_at, lease_until))`.as('t'))
+            .where('state', '=', 'pending')
+            .where('lease_owner', 'is not', null)
+            .as('leased'),
+        ])
         .executeTakeFirst();
-      const times = [free?.t, leased?.t].map((t) => d.readTimeOrNull(t)).filter((t): t is string => t !== null);
+      const times = [row?.free, row?.leased].map((t) => d.readTimeOrNull(t)).filter((t): t is string => t !== null);
       return times.length === 0 ? null : times.sort()[0]!;
     },
 

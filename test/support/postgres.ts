@@ -15,7 +15,7 @@
 //      with test/support/build-postgres-image.sh (no registry needed).
 //  (b) DATABASE_URL, when set (a server someone else runs; stop() leaves it alone).
 //  (c) A throwaway local cluster from the PostgreSQL 15 binaries: initdb + pg_ctl as the postgres
-//      user (both refuse to run as root), trust auth, 127.0.0.1 on a free port, fsync off. stop()
+//      user (both refuse to run as root), trust auth, 127.0.0.1 on a free port, fsync off (on for getTestPostgres({ durable: true })). stop()
 //      stops it and deletes its directory; a watchdog does the same if this process dies first.
 //
 // TEST_POSTGRES_SOURCE=testcontainers|DATABASE_URL|local-cluster insists on one source (and fails
@@ -47,24 +47,36 @@ const PG_BIN = process.env.TEST_POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
 const NO_ENGINE = 'Could not find a working container runtime strategy';
 const READY_LOG = /database system is ready to accept connections/;
 
-const SOURCES: Record<TestPostgresSource, () => Promise<TestPostgres | undefined>> = {
-  testcontainers: () => fromTestcontainers(),
+export interface TestPostgresOptions {
+  /**
+   * fsync, synchronous_commit and full-page writes ON, as in production (the benchmarks measure
+   * with them). By default a test server turns them off: tests check behaviour, not durability
+   * against power loss, and run much faster without.
+   */
+  durable?: boolean;
+}
+
+const SOURCES: Record<TestPostgresSource, (o: TestPostgresOptions) => Promise<TestPostgres | undefined>> = {
+  testcontainers: (o) => fromTestcontainers(o),
   DATABASE_URL: async () => fromDatabaseUrl(),
-  'local-cluster': () => startLocalCluster(),
+  'local-cluster': (o) => startLocalCluster(o),
 };
 
-export async function getTestPostgres(): Promise<TestPostgres> {
+/** Server settings of a test server: fast unless `durable`. */
+const speedSettings = (options: TestPostgresOptions) => (options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']);
+
+export async function getTestPostgres(options: TestPostgresOptions = {}): Promise<TestPostgres> {
   const started = Date.now();
   const only = process.env.TEST_POSTGRES_SOURCE;
   let server: TestPostgres | undefined;
   if (only) {
     if (!Object.hasOwn(SOURCES, only)) throw new Error(`TEST_POSTGRES_SOURCE must be one of ${Object.keys(SOURCES).join(', ')}; got "${only}"`);
-    server = await SOURCES[only as TestPostgresSource]();
+    server = await SOURCES[only as TestPostgresSource](options);
     if (!server) throw new Error(`TEST_POSTGRES_SOURCE=${only}, but that source is not available (no container engine, or no DATABASE_URL)`);
   } else {
-    server = (await fromTestcontainers()) ?? fromDatabaseUrl() ?? (await startLocalCluster());
+    server = (await fromTestcontainers(options)) ?? fromDatabaseUrl() ?? (await startLocalCluster(options));
   }
-  console.error(`# test PostgreSQL: ${server.source} (${redact(server.url)}), ready in ${Date.now() - started} ms`);
+  console.error(`# test PostgreSQL: ${server.source} (${redact(server.url)})${options.durable ? ', fsync on' : ''}, ready in ${Date.now() - started} ms`);
   return server;
 }
 
@@ -104,7 +116,7 @@ const redact = (url: string) => url.replace(/:\/\/([^:@/]+):[^@/]*@/, '://$1:***
 
 // ── (a) testcontainers ───────────────────────────────────────────────────────────────────────
 
-async function fromTestcontainers(): Promise<TestPostgres | undefined> {
+async function fromTestcontainers(options: TestPostgresOptions = {}): Promise<TestPostgres | undefined> {
   // Imported lazily: loading testcontainers costs time the other sources need not pay.
   const { getContainerRuntimeClient, Wait } = await import('testcontainers');
   const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
@@ -155,7 +167,7 @@ async function fromTestcontainers(): Promise<TestPostgres | undefined> {
   // The official image's entrypoint starts a temporary server to initialise the cluster, then the
   // real one: the second "ready" line is the one that counts.
   const ready = Wait.forLogMessage(READY_LOG, 2);
-  const settings = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'];
+  const settings = [...speedSettings(options), '-c', 'max_connections=200'];
 
   if (!hostNetwork) {
     const container = await new PostgreSqlContainer(image).withWaitStrategy(ready).withCommand(['postgres', ...settings]).start();
@@ -181,7 +193,7 @@ function fromDatabaseUrl(): TestPostgres | undefined {
 
 // ── (c) a throwaway local cluster ────────────────────────────────────────────────────────────
 
-async function startLocalCluster(): Promise<TestPostgres> {
+async function startLocalCluster(options: TestPostgresOptions = {}): Promise<TestPostgres> {
   const asRoot = process.getuid?.() === 0;
   // initdb and pg_ctl refuse to run as root: run them as the postgres user.
   const as = (command: string, args: string[]): [string, string[]] => (asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args]);
@@ -204,7 +216,7 @@ async function startLocalCluster(): Promise<TestPostgres> {
   let port = 0;
   for (let attempt = 1; ; attempt++) {
     port = await freePort();
-    const serverOptions = `-F -p ${port} -c listen_addresses=127.0.0.1 -k ${base} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+    const serverOptions = [...(options.durable ? [] : ['-F']), '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-k', base, ...speedSettings(options), '-c', 'max_connections=200'].join(' ');
     try {
       await run(...as(pgCtl, ['start', '-D', data, '-l', join(base, 'server.log'), '-w', '-t', '30', '-o', serverOptions]));
       break;
