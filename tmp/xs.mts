@@ -1,0 +1,15 @@
+import { createApplicationMachine } from '../gateway/orchestration/machine.ts';
+import { DEFAULT_STEP_DEFINITIONS } from '../gateway/orchestration/steps.ts';
+import { initialTransition, transition } from 'xstate';
+const m = createApplicationMachine(DEFAULT_STEP_DEFINITIONS);
+const at = new Date().toISOString();
+const [s0] = initialTransition(m, { applicationId: 'a', submittedAt: at });
+const [s1] = transition(m, s0, { type: 'step.completed', step: 'business-licence', generation: 1, at, reference: 'r', result: { creditCode: 'x' } });
+const json = JSON.parse(JSON.stringify(m.getPersistedSnapshot(s1)));
+const N = 20000;
+let t = performance.now(); for (let i = 0; i < N; i++) m.resolveState(json); const resolveMs = (performance.now() - t) / N;
+const r = m.resolveState(json);
+t = performance.now(); for (let i = 0; i < N; i++) transition(m, r, { type: 'step.accepted', step: 'seal-engraving', generation: 1, at, reference: 'r', milestone: null }); const transMs = (performance.now() - t) / N;
+t = performance.now(); for (let i = 0; i < N; i++) m.getPersistedSnapshot(r); const persistMs = (performance.now() - t) / N;
+t = performance.now(); for (let i = 0; i < N; i++) JSON.parse(JSON.stringify(m.getPersistedSnapshot(r))); const jsonMs = (performance.now() - t) / N;
+console.log({ resolveMs, transMs, persistMs, jsonMs });
