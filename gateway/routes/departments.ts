@@ -91,10 +91,6 @@ export const departmentRoutes =
         const match = /^(.+):([a-z-]+):(\d+)$/.exec(callback.idempotencyKey);
         if (!match || match[1] !== callback.applicationId || match[2] !== step) throw new ApiError('CALLBACK_UNKNOWN_REQUEST');
         const generation = Number(match[3]);
-        // Only a request the gateway actually sent (this generation or an earlier, superseded one).
-        const application = await store.getApplication(callback.applicationId);
-        const sent = application ? orchestrator.view(application).context.steps[step] : undefined;
-        if (!sent || sent.requests === 0 || generation > sent.generation) throw new ApiError('CALLBACK_UNKNOWN_REQUEST');
         const at = clock.now().toISOString();
         let event: ApplicationEvent;
         if (callback.outcome === 'completed') {
@@ -110,12 +106,21 @@ export const departmentRoutes =
         // An ignored callback (a duplicate, a late progress report) still records its event id, so a
         // replay of it is refused like any other.
         let changed = false;
+        let unknownRequest = false;
         const outcome = await deps.executor.apply(callback.applicationId, { dedupKey: `callback:${step}:${callback.eventId}` }, (ctx) => {
+          // Only a request the gateway actually sent (this generation or an earlier, superseded one);
+          // checked in the transaction, against the state it applies to. Anything else writes nothing,
+          // not even the event id, so the same callback is taken once the request exists.
+          const sent = orchestrator.view(ctx.application).context.steps[step];
+          if (!sent || sent.requests === 0 || generation > sent.generation) {
+            unknownRequest = true;
+            return null;
+          }
           const transition = orchestrator.decide(ctx, event, clock.now());
           changed = transition !== null;
           return transition ?? {};
         });
-        if (!outcome.applied && outcome.reason === 'not_found') throw new ApiError('CALLBACK_UNKNOWN_REQUEST');
+        if (unknownRequest || (!outcome.applied && outcome.reason === 'not_found')) throw new ApiError('CALLBACK_UNKNOWN_REQUEST');
         if (!outcome.applied && outcome.reason === 'duplicate') {
           metrics.callbacks.inc({ step, result: 'replayed' });
           request.log.warn({ step, applicationId: callback.applicationId, eventId: callback.eventId }, 'replayed callback refused');

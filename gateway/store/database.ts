@@ -15,7 +15,7 @@
 // claimed with FOR UPDATE SKIP LOCKED; times are timestamptz, JSON is jsonb. Commits are announced
 // to other instances with NOTIFY (delivered at commit, never for a rollback) on one channel.
 
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
 import {
   CompiledQuery,
@@ -290,6 +290,37 @@ export interface PostgresOptions {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/**
+ * The pool Kysely gets: pg's, with every parameterised statement sent as a NAMED prepared
+ * statement. PostgreSQL then parses and plans each distinct statement once per connection instead
+ * of at every execution — the protocol runs the same few all day, and parsing was most of the
+ * server's CPU. Names are a digest of the text; statements without parameters (BEGIN, COMMIT,
+ * migration scripts with several commands) go as they are.
+ */
+function preparingPool(pool: pg.Pool) {
+  const names = new Map<string, string>();
+  const nameOf = (text: string) => {
+    let name = names.get(text);
+    if (!name) {
+      name = `q${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+      if (names.size < 10_000) names.set(text, name);
+    }
+    return name;
+  };
+  return {
+    async connect() {
+      const client = await pool.connect();
+      return {
+        query(text: string, values?: unknown[]) {
+          return values && values.length > 0 ? client.query({ name: nameOf(text), text, values }) : client.query(text, values);
+        },
+        release: (error?: Error | boolean) => client.release(error),
+      };
+    },
+    end: () => pool.end(),
+  } as unknown as pg.Pool;
+}
+
 export function openPostgres(options: PostgresOptions): Database {
   const { schema } = options;
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
@@ -303,7 +334,7 @@ export function openPostgres(options: PostgresOptions): Database {
   };
   const pool = new pg.Pool({ ...connection, max: options.poolSize ?? 10 });
   pool.on('error', (error) => options.onPoolError?.(error));
-  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
   const instanceId = randomUUID();
   let closed = false;
   const listeners = new Set<pg.Client>();

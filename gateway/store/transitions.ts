@@ -378,27 +378,48 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
         .execute();
     }
 
-    for (const w of working.values()) {
-      if (w.isNew || !w.changed) continue;
-      const { row } = w;
+    // Every changed application in one statement: an upsert whose insert never happens (each row
+    // exists and is locked), written so because both databases take it, and a multi-row UPDATE they
+    // spell differently. The idempotency key is left out (NULL never conflicts) and never updated.
+    const changedApplications = [...working.values()].filter((w) => !w.isNew && w.changed);
+    for (const batch of chunks(changedApplications)) {
       await conn
-        .updateTable('applications')
-        .set({
-          snapshot: d.json(row.snapshot),
-          snapshot_version: row.snapshotVersion,
-          state: row.state,
-          completed_at: row.completedAt,
-          revision: row.revision,
-          updated_at: row.updatedAt,
-          event_seq: w.eventSeq,
-          credit_code: row.creditCode,
-          ...(w.formChanged ? { company_name: row.form.companyName } : {}),
-        })
-        .where('id', '=', row.id)
+        .insertInto('applications')
+        .values(
+          batch.map(({ row, eventSeq }) => ({
+            id: row.id,
+            idempotency_key: null,
+            body_hash: row.bodyHash,
+            company_name: row.form.companyName,
+            credit_code: row.creditCode,
+            snapshot: d.json(row.snapshot),
+            snapshot_version: row.snapshotVersion,
+            state: row.state,
+            submitted_at: row.submittedAt,
+            updated_at: row.updatedAt,
+            completed_at: row.completedAt,
+            revision: row.revision,
+            event_seq: eventSeq,
+          })),
+        )
+        .onConflict((oc) =>
+          oc.column('id').doUpdateSet((eb) => ({
+            snapshot: eb.ref('excluded.snapshot'),
+            snapshot_version: eb.ref('excluded.snapshot_version'),
+            state: eb.ref('excluded.state'),
+            completed_at: eb.ref('excluded.completed_at'),
+            revision: eb.ref('excluded.revision'),
+            updated_at: eb.ref('excluded.updated_at'),
+            event_seq: eb.ref('excluded.event_seq'),
+            credit_code: eb.ref('excluded.credit_code'),
+            company_name: eb.ref('excluded.company_name'),
+          })),
+        )
         .execute();
-      if (w.formChanged) {
-        await conn.updateTable('application_forms').set({ form: d.json(row.form as never), updated_at: row.updatedAt }).where('application_id', '=', row.id).execute();
-      }
+    }
+    for (const w of changedApplications) {
+      if (!w.formChanged) continue;
+      await conn.updateTable('application_forms').set({ form: d.json(w.row.form as never), updated_at: w.row.updatedAt }).where('application_id', '=', w.row.id).execute();
     }
 
     // Survivors of the batch's replaces and cancels; leased to their writer if due now and wanted
