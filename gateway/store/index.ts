@@ -6,6 +6,7 @@ import { createSqliteStore } from './sqlite-store.ts';
 import type { Store } from './types.ts';
 
 export type * from './types.ts';
+export { OPEN_CLOCK_STATES } from './types.ts';
 export { createSqliteStore, type SqliteStoreOptions } from './sqlite-store.ts';
 export { createPostgresStore, type PostgresStoreOptions } from './postgres-store.ts';
 

@@ -36,14 +36,17 @@ import {
   uniqueClocks,
   uniqueEffects,
 } from './common.ts';
+import { OPEN_CLOCK_STATES } from './types.ts';
 import type {
   ApplicationQuery,
   ApplicationRow,
   ApplyOutcome,
   ClockQuery,
+  DueEffectCount,
   Effect,
   EventRecord,
   Json,
+  OpenClockCount,
   SlaClockRow,
   Store,
   Transition,
@@ -571,6 +574,31 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
 
     async listCalendarYears() {
       return (await query<{ year: number }>('SELECT year FROM calendar_years ORDER BY year')).map((row) => row.year);
+    },
+
+    // ── monitoring aggregates (GET /metrics at every scrape; see types.ts) ──────────────────────
+
+    async countOpenClocks() {
+      // Read from the partial index sla_clocks_open alone (migration 0002): finished clocks are not in it.
+      const rows = await query<{ clock: string; state: OpenClockCount['state']; n: string }>(
+        `SELECT clock, state, COUNT(*) AS n FROM sla_clocks
+         WHERE state = ANY($1::text[]) AND finished_at IS NULL
+         GROUP BY clock, state ORDER BY clock, state`,
+        [OPEN_CLOCK_STATES],
+      );
+      return rows.map((row) => ({ clock: row.clock, state: row.state, count: Number(row.n) }));
+    },
+
+    async countDueEffects(at) {
+      // The claimDueEffects condition, counted instead of claimed: a range of effects_pending_due.
+      const nowIso = toIso(at);
+      const rows = await query<{ kind: DueEffectCount['kind']; n: string; oldest: Date }>(
+        `SELECT kind, COUNT(*) AS n, MIN(due_at) AS oldest FROM effects
+         WHERE state = 'pending' AND due_at <= $1 AND (lease_until IS NULL OR lease_until < $1)
+         GROUP BY kind ORDER BY kind`,
+        [nowIso],
+      );
+      return rows.map((row) => ({ kind: row.kind, count: Number(row.n), oldestDueAt: toIso(row.oldest) }));
     },
   };
 }

@@ -33,16 +33,19 @@ import {
   uniqueClocks,
   uniqueEffects,
 } from './common.ts';
+import { OPEN_CLOCK_STATES } from './types.ts';
 import type {
   ApplicationQuery,
   ApplicationRow,
   ApplyOptions,
   ApplyOutcome,
   ClockQuery,
+  DueEffectCount,
   Effect,
   EventRecord,
   Json,
   NewApplication,
+  OpenClockCount,
   SlaClockRow,
   Store,
   Transition,
@@ -479,6 +482,27 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     async listCalendarYears() {
       return (sql('SELECT year FROM calendar_years ORDER BY year').all() as { year: number }[]).map((row) => row.year);
+    },
+
+    // ── monitoring aggregates (GET /metrics at every scrape; see types.ts) ──────────────────────
+
+    async countOpenClocks() {
+      // Read from the partial index sla_clocks_open alone (migration 0002): finished clocks are not in it.
+      const rows = sql(`
+        SELECT clock, state, COUNT(*) AS n FROM sla_clocks
+        WHERE state IN (${OPEN_CLOCK_STATES.map(() => '?').join(', ')}) AND finished_at IS NULL
+        GROUP BY clock, state ORDER BY clock, state`).all(...OPEN_CLOCK_STATES) as { clock: string; state: OpenClockCount['state']; n: number }[];
+      return rows.map((row) => ({ clock: row.clock, state: row.state, count: row.n }));
+    },
+
+    async countDueEffects(at) {
+      // The claimDueEffects condition, counted instead of claimed: a range of effects_pending_due.
+      const nowIso = toIso(at);
+      const rows = sql(`
+        SELECT kind, COUNT(*) AS n, MIN(due_at) AS oldest FROM effects
+        WHERE state = 'pending' AND due_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+        GROUP BY kind ORDER BY kind`).all(nowIso, nowIso) as { kind: DueEffectCount['kind']; n: number; oldest: string }[];
+      return rows.map((row) => ({ kind: row.kind, count: row.n, oldestDueAt: row.oldest }));
     },
   };
 }
