@@ -32,8 +32,8 @@ export function createMetrics() {
     }),
     departmentErrors: new Counter({
       name: 'qlt_department_call_errors_total',
-      help: 'Department calls that failed, by step and kind (transient or permanent)',
-      labelNames: ['step', 'kind'],
+      help: 'Department calls that failed, by step, kind (transient_failure or permanent_failure) and code (DEPARTMENT_TIMEOUT, CIRCUIT_OPEN…)',
+      labelNames: ['step', 'kind', 'code'],
       registers: [registry],
     }),
     breakerState: new Gauge({
@@ -50,6 +50,40 @@ export function createMetrics() {
     }),
     effects: new Counter({ name: 'qlt_effects_total', help: 'Effects performed by kind and outcome', labelNames: ['kind', 'outcome'], registers: [registry] }),
     pendingEffects: new Gauge({ name: 'qlt_pending_effects', help: 'Pending outbox rows (calls and timers)', registers: [registry] }),
+
+    // ── monitoring gauges (docs/operations.md "Monitoring") ────────────────────────────────────
+    // Set at every scrape by GET /metrics (routes/system.ts). Those read from the store describe the
+    // shared database, so every replica reports the same value: dashboards and alert rules take
+    // max() over instances, never sum().
+    slaOpenClocks: new Gauge({
+      name: 'qlt_sla_open_clocks',
+      help: 'Open SLA clocks (started, not finished) by clock (overall or step) and state (on_track, at_risk, breached, paused)',
+      labelNames: ['clock', 'state'],
+      registers: [registry],
+    }),
+    slaWindow: new Gauge({
+      name: 'qlt_sla_window_working_hours',
+      help: 'The configured SLA window of each clock (overall or step), in working (office) hours',
+      labelNames: ['clock'],
+      registers: [registry],
+    }),
+    dueEffects: new Gauge({
+      name: 'qlt_executor_due_effects',
+      help: 'Effects due now that no executor holds (could be claimed, are not), by kind (department_call, timer)',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    oldestDueSeconds: new Gauge({
+      name: 'qlt_executor_oldest_due_seconds',
+      help: 'Executor lag: how long the oldest due, unclaimed effect has been waiting, in seconds, by kind; 0 when none',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    ready: new Gauge({
+      name: 'qlt_ready',
+      help: '1 when this instance is ready (GET /ready answers 200: started, not draining, store answering), else 0',
+      registers: [registry],
+    }),
   };
 }
 

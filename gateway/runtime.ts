@@ -73,6 +73,10 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     clockPolicy: { calendar: workingTime, atRiskFraction: config.sla.atRiskFraction },
   });
 
+  // Every clock's breach counter exists from the start at 0, so the first breach after a restart is
+  // an increase Prometheus can see (a series born at 1 has no increase), and dashboards show zeros.
+  for (const clock of ['overall', ...steps.map((s) => s.id)]) metrics.slaBreaches.inc({ clock }, 0);
+
   const adapters: Partial<Record<StepId, DepartmentAdapter>> = {};
   for (const { id } of steps) {
     const department = config.departments[id]!;
@@ -81,9 +85,9 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       timeoutMs: department.timeoutMs,
       log,
       breaker: config.breaker,
-      observe: ({ step, operation, outcome, durationMs }) => {
+      observe: ({ step, operation, outcome, code, durationMs }) => {
         metrics.departmentCalls.observe({ step, operation, outcome }, durationMs / 1000);
-        if (outcome === 'transient_failure' || outcome === 'permanent_failure') metrics.departmentErrors.inc({ step, kind: outcome });
+        if (outcome === 'transient_failure' || outcome === 'permanent_failure') metrics.departmentErrors.inc({ step, kind: outcome, code: code ?? 'UNKNOWN' });
       },
       onBreakerChange: (step, state) => {
         metrics.breakerState.set({ step }, state === 'open' ? 2 : state === 'half_open' ? 1 : 0);

@@ -316,7 +316,7 @@ export function createDepartmentClient(options: DepartmentClientOptions): Depart
     if (outcome.kind === 'failed') log.warn(entry, 'department call failed');
     else log.info(entry, 'department call');
     try {
-      options.observe?.({ step, operation, outcome: observation(outcome), durationMs });
+      options.observe?.({ step, operation, outcome: observation(outcome), ...(outcome.kind === 'failed' ? { code: outcome.code } : {}), durationMs });
     } catch {
       // Metrics must never turn an answered call into a failure.
     }

@@ -33,6 +33,8 @@ export interface CallObservation {
   step: StepId;
   operation: 'submit' | 'poll';
   outcome: CallOutcome['kind'] | 'transient_failure' | 'permanent_failure';
+  /** A failure's code from the closed catalogue DEPARTMENT_FAILURES (e.g. DEPARTMENT_TIMEOUT, CIRCUIT_OPEN); undefined for answers. */
+  code?: string;
   durationMs: number;
 }
 

@@ -5,15 +5,16 @@ import { timingSafeEqual } from 'node:crypto';
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { SlaState} from '../../contracts/index.ts';
 import { ApplicationState, ErrorBody, StepId } from '../../contracts/index.ts';
 import { CalendarYearDocument } from '../calendar/index.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { ClockSummary, MonthlyReport, SlaOverview, monthlyReport, shanghaiMonthRange, slaOverview } from '../sla/reports.ts';
 import { buildStatus } from '../status.ts';
+import { OPEN_CLOCK_STATES } from '../store/index.ts';
 
-const OPEN_STATES: SlaState[] = ['on_track', 'at_risk', 'breached', 'paused'];
+/** Clocks that have started and not finished, as GET /metrics counts them (store contract). */
+const OPEN_STATES = [...OPEN_CLOCK_STATES];
 const DAY_MS = 86_400_000;
 
 export const opsRoutes =

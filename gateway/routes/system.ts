@@ -5,8 +5,13 @@ import { z } from 'zod';
 import { ApplicationForm, ErrorBody } from '../../contracts/index.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
+import { OVERALL_WINDOW_WORKING_DAYS } from '../orchestration/steps.ts';
+import { OPEN_CLOCK_STATES, type EffectKind } from '../store/index.ts';
 import { applicantPage } from '../web/applicant-page.ts';
 import exampleApplication from '../web/example-application.json' with { type: 'json' };
+
+const HOUR_MS = 3_600_000;
+const EFFECT_KINDS: readonly EffectKind[] = ['department_call', 'timer'];
 
 export const systemRoutes =
   (deps: GatewayDeps): FastifyPluginAsyncZod =>
@@ -35,27 +40,89 @@ export const systemRoutes =
         },
       },
       async () => {
-        if (!deps.isReady()) throw new ApiError('NOT_READY');
-        try {
-          await deps.store.ping();
-        } catch {
-          throw new ApiError('NOT_READY', { message: 'The store does not answer; try again in a few seconds.' });
-        }
+        const readiness = await checkReadiness();
+        if (readiness === 'not_started_or_draining') throw new ApiError('NOT_READY');
+        if (readiness === 'store_unreachable') throw new ApiError('NOT_READY', { message: 'The store does not answer; try again in a few seconds.' });
         return { status: 'ready' as const, store: deps.store.kind };
       },
     );
 
-    app.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus metrics (text exposition format)', produces: ['text/plain'] } }, async (_request, reply) => {
-      const { metrics, store } = deps;
-      metrics.applicationsByState.reset();
-      for (const [state, count] of Object.entries(await store.countApplicationsByState())) metrics.applicationsByState.set({ state }, count);
-      metrics.pendingEffects.set(await store.countPendingEffects());
+    app.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus metrics (text exposition format)', produces: ['text/plain'] } }, async (request, reply) => {
+      const { metrics } = deps;
+      const readiness = await checkReadiness();
+      metrics.ready.set(readiness === 'ready' ? 1 : 0);
+      // A store that does not answer must not cost the whole scrape (Prometheus would report the
+      // instance down and lose the process metrics): the gauges read from it are left out instead,
+      // and qlt_ready says 0.
+      let storeGauges = readiness !== 'store_unreachable';
+      if (storeGauges) {
+        try {
+          await collectStoreGauges();
+        } catch (error) {
+          request.log.warn({ err: error }, 'metrics: the store failed; its gauges are left out of this scrape');
+          storeGauges = false;
+          metrics.ready.set(0);
+        }
+      }
+      if (!storeGauges) for (const gauge of storeDerived()) gauge.reset();
       for (const step of deps.orchestrator.steps) {
         const state = deps.adapters[step.id]?.breakerState() ?? 'closed';
         metrics.breakerState.set({ step: step.id }, state === 'open' ? 2 : state === 'half_open' ? 1 : 0);
       }
+      const workingDayHours = deps.calendar.calendar.workingDayMs / HOUR_MS;
+      metrics.slaWindow.set({ clock: 'overall' }, OVERALL_WINDOW_WORKING_DAYS * workingDayHours);
+      for (const step of deps.orchestrator.steps) metrics.slaWindow.set({ clock: step.id }, step.windowWorkingDays * workingDayHours);
       return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });
+
+    /** GET /ready and the qlt_ready gauge: started and not draining, and the store answers. */
+    async function checkReadiness(): Promise<'ready' | 'not_started_or_draining' | 'store_unreachable'> {
+      if (!deps.isReady()) return 'not_started_or_draining';
+      try {
+        await deps.store.ping();
+        return 'ready';
+      } catch {
+        return 'store_unreachable';
+      }
+    }
+
+    const storeDerived = () => {
+      const { metrics } = deps;
+      return [metrics.applicationsByState, metrics.pendingEffects, metrics.slaOpenClocks, metrics.dueEffects, metrics.oldestDueSeconds];
+    };
+
+    /**
+     * The gauges that describe the shared store, from a few cheap aggregates (COUNT … GROUP BY, MIN).
+     * Every combination is set, zeros included, so a series never disappears while its count is 0
+     * (an alert on it resolves instead of going stale). All are read before any is set: a failure
+     * leaves no half-updated scrape.
+     */
+    async function collectStoreGauges(): Promise<void> {
+      const { metrics, store, clock } = deps;
+      const now = clock.now();
+      const [byState, pending, openClocks, due] = await Promise.all([
+        store.countApplicationsByState(),
+        store.countPendingEffects(),
+        store.countOpenClocks(),
+        store.countDueEffects(now.toISOString()),
+      ]);
+      metrics.applicationsByState.reset();
+      for (const [state, count] of Object.entries(byState)) metrics.applicationsByState.set({ state }, count);
+      metrics.pendingEffects.set(pending);
+
+      metrics.slaOpenClocks.reset();
+      for (const clockName of ['overall', ...deps.orchestrator.steps.map((s) => s.id)]) {
+        for (const state of OPEN_CLOCK_STATES) metrics.slaOpenClocks.set({ clock: clockName, state }, 0);
+      }
+      // A clock of a step no longer enabled still counts while its applications are open.
+      for (const row of openClocks) metrics.slaOpenClocks.set({ clock: row.clock, state: row.state }, row.count);
+
+      for (const kind of EFFECT_KINDS) {
+        const row = due.find((r) => r.kind === kind);
+        metrics.dueEffects.set({ kind }, row?.count ?? 0);
+        metrics.oldestDueSeconds.set({ kind }, row ? Math.max(0, (now.getTime() - Date.parse(row.oldestDueAt)) / 1000) : 0);
+      }
+    }
 
     app.get(
       '/v1/calendar/deadline',

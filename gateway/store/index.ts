@@ -19,6 +19,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 export function createPostgresStore(options: PostgresStoreOptions): Store {
   return createStoreOn(openPostgres(options), options.now ? { now: options.now } : {});
 }
+export { OPEN_CLOCK_STATES } from './types.ts';
 
 export interface StoreConfig {
   /** PostgreSQL connection string; when set, PostgreSQL is used and sqliteFile is ignored. */

@@ -9,7 +9,7 @@ import { MIGRATIONS } from './migrations/index.ts';
 import { selectApplications, toApplication, toClock, toEffect, toEvent } from './rows.ts';
 import { createTransitionWriter } from './transitions.ts';
 import type { ApplicationState } from '../../contracts/index.ts';
-import type { Effect, Json, Store, StoreChange } from './types.ts';
+import { OPEN_CLOCK_STATES, type Effect, type Json, type OpenClockState, type Store, type StoreChange } from './types.ts';
 
 export interface StoreOptions {
   /** The clock for times the store stamps itself (updatedAt, createdAt, lease checks); defaults to the wall clock. */
@@ -285,6 +285,36 @@ export function createStore(database: Database, options: StoreOptions = {}): Sto
 
     async listCalendarYears() {
       return (await db.selectFrom('calendar_years').select('year').orderBy('year').execute()).map((row) => row.year);
+    },
+
+    // ── monitoring aggregates (GET /metrics at every scrape) ─────────────────────────────────
+    async countOpenClocks() {
+      // Answered from the partial index sla_clocks_open alone (migration 4): finished clocks are not in it.
+      const rows = await db
+        .selectFrom('sla_clocks')
+        .select(['clock', 'state', (eb) => eb.fn.countAll().as('n')])
+        .where('state', 'in', [...OPEN_CLOCK_STATES])
+        .where('finished_at', 'is', null)
+        .groupBy(['clock', 'state'])
+        .orderBy('clock')
+        .orderBy('state')
+        .execute();
+      return rows.map((row) => ({ clock: row.clock, state: row.state as OpenClockState, count: d.readNumber(row.n) }));
+    },
+
+    async countDueEffects(at) {
+      // The claimDueEffects condition, counted instead of claimed: a range of effects_pending_due.
+      const nowIso = toIso(at);
+      const rows = await db
+        .selectFrom('effects')
+        .select(['kind', (eb) => eb.fn.countAll().as('n'), (eb) => eb.fn.min('due_at').as('oldest')])
+        .where('state', '=', 'pending')
+        .where('due_at', '<=', nowIso)
+        .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', nowIso)]))
+        .groupBy('kind')
+        .orderBy('kind')
+        .execute();
+      return rows.map((row) => ({ kind: row.kind as Effect['kind'], count: d.readNumber(row.n), oldestDueAt: d.readTime(row.oldest) }));
     },
   };
 }

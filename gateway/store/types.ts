@@ -263,7 +263,41 @@ export interface CalendarPort {
   listCalendarYears(): Promise<number[]>;
 }
 
-export interface Store extends TransitionsPort, ApplicationsPort, OutboxPort, EventLogPort, ClocksPort, CalendarPort {
+/**
+ * Monitoring aggregates, read by GET /metrics at every scrape (docs/operations.md "Monitoring"): one
+ * COUNT … GROUP BY each, answered from indexes, never a row list.
+ */
+export interface MonitoringPort {
+  /** Open clocks (OPEN_CLOCK_STATES, not finished) counted by clock and state; combinations with none are left out. */
+  countOpenClocks(): Promise<OpenClockCount[]>;
+  /**
+   * Work the executors could claim at `now` but have not: pending effects that are due and not under
+   * a live lease (the claimDueEffects condition), by kind, with the oldest due time; kinds with none are left out.
+   */
+  countDueEffects(now: string): Promise<DueEffectCount[]>;
+}
+
+// ── monitoring aggregates ─────────────────────────────────────────────────────────────────────
+
+/** A clock is open while it runs or waits: it has started and not finished (a finished clock keeps its last state, e.g. breached). */
+export const OPEN_CLOCK_STATES = ['on_track', 'at_risk', 'breached', 'paused'] as const satisfies readonly SlaState[];
+export type OpenClockState = (typeof OPEN_CLOCK_STATES)[number];
+
+export interface OpenClockCount {
+  /** 'overall' or a step id. */
+  clock: string;
+  state: OpenClockState;
+  count: number;
+}
+
+export interface DueEffectCount {
+  kind: EffectKind;
+  count: number;
+  /** The earliest dueAt among them (ISO): how long the oldest has waited is the executor's lag. */
+  oldestDueAt: string;
+}
+
+export interface Store extends TransitionsPort, ApplicationsPort, OutboxPort, EventLogPort, ClocksPort, CalendarPort, MonitoringPort {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations under a lock; safe when several instances start at once. */
   migrate(): Promise<void>;

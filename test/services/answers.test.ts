@@ -232,13 +232,15 @@ t.test('observe is told about every call', async (t) => {
   status = 403;
   await adapter.poll('r');
   t.same(
-    observations.map(({ step, operation, outcome }) => ({ step, operation, outcome })),
+    observations.map(({ step, operation, outcome, code }) => ({ step, operation, outcome, code })),
     [
-      { step: 'social-insurance', operation: 'submit', outcome: 'completed' },
-      { step: 'social-insurance', operation: 'submit', outcome: 'transient_failure' },
-      { step: 'social-insurance', operation: 'poll', outcome: 'permanent_failure' },
+      { step: 'social-insurance', operation: 'submit', outcome: 'completed', code: undefined },
+      { step: 'social-insurance', operation: 'submit', outcome: 'transient_failure', code: 'DEPARTMENT_UNAVAILABLE' },
+      { step: 'social-insurance', operation: 'poll', outcome: 'permanent_failure', code: 'DEPARTMENT_REQUEST_REFUSED' },
     ],
+    'failures carry their catalogue code (the errors metric is labelled with it)',
   );
+  t.notOk('code' in observations[0]!, 'an answer has no code');
   t.ok(observations.every((o) => o.durationMs >= 0));
 });
 

@@ -835,4 +835,106 @@ export async function runStoreConformance(t: Test, makeStore: MakeStore): Promis
     t.strictSame((await store.getApplication(app.id))?.form, corrected);
     t.strictSame((await store.listApplications({})).find((a) => a.id === app.id)?.form, corrected, 'lists carry the form too');
   });
+
+  // ── monitoring aggregates (GET /metrics) ─────────────────────────────────────────────────────
+
+  await test('countOpenClocks: started, unfinished clocks by clock and state', async (t, store) => {
+    const sorted = (rows: { clock: string; state: string; count: number }[]) => rows.map((r) => `${r.clock}/${r.state}=${r.count}`).sort();
+    t.strictSame(await store.countOpenClocks(), [], 'no clocks, no rows');
+
+    const finished = { runningSince: null, finishedAt: at(500), durationMs: 1_000 };
+    const a = await createApp(store);
+    await store.apply(a.id, {}, () => ({
+      clocks: [
+        clock(a.id, 'overall'),
+        clock(a.id, 'business-licence', { state: 'at_risk', atRiskAt: at(10) }),
+        clock(a.id, 'seal-engraving', { state: 'paused', runningSince: null, pausedReasons: ['seal-engraving:correction'] }),
+        clock(a.id, 'tax-invoice', { state: 'not_started', startedAt: null, runningSince: null, deadline: null }),
+        clock(a.id, 'social-insurance', { state: 'met', ...finished }),
+        clock(a.id, 'bank-account', { state: 'breached', breachedAt: at(20), ...finished }),
+        clock(a.id, 'postal-delivery', { state: 'breached', breachedAt: at(30) }),
+      ],
+    }));
+    const b = await createApp(store);
+    await store.apply(b.id, {}, () => ({
+      clocks: [
+        clock(b.id, 'overall'),
+        clock(b.id, 'business-licence', { state: 'at_risk', atRiskAt: at(10) }),
+        clock(b.id, 'seal-engraving', { state: 'cancelled', ...finished }),
+      ],
+    }));
+    const c = await createApp(store);
+    await store.apply(c.id, {}, () => ({ clocks: [clock(c.id, 'overall', { state: 'breached', breachedAt: at(40), runningSince: null, pausedReasons: ['x'] })] }));
+
+    t.strictSame(
+      sorted(await store.countOpenClocks()),
+      ['business-licence/at_risk=2', 'overall/breached=1', 'overall/on_track=2', 'postal-delivery/breached=1', 'seal-engraving/paused=1'],
+      'not started, met, cancelled and finished-late clocks are not open; a breached clock is open until it finishes',
+    );
+    t.ok((await store.countOpenClocks()).every((r) => Number.isInteger(r.count)), 'counts are numbers');
+
+    await store.apply(a.id, {}, () => ({ clocks: [clock(a.id, 'postal-delivery', { state: 'breached', breachedAt: at(30), ...finished })] }));
+    await store.apply(b.id, {}, () => ({ clocks: [clock(b.id, 'business-licence', { state: 'breached', breachedAt: at(60) })] }));
+    t.strictSame(
+      sorted(await store.countOpenClocks()),
+      ['business-licence/at_risk=1', 'business-licence/breached=1', 'overall/breached=1', 'overall/on_track=2', 'seal-engraving/paused=1'],
+      'follows every committed transition',
+    );
+  });
+
+  await test('countDueEffects: due work no executor holds, by kind, with the oldest due time', async (t, store) => {
+    const sorted = (rows: { kind: string; count: number; oldestDueAt: string }[]) => [...rows].sort((x, y) => x.kind.localeCompare(y.kind));
+    t.strictSame(await store.countDueEffects(at(10)), [], 'nothing pending, no rows');
+
+    const app = await createApp(store, {
+      newEffects: [
+        effect('t0', at(0)),
+        effect('c1', at(1), { kind: 'department_call', step: 'business-licence' }),
+        effect('c2', at(2), { kind: 'department_call', step: 'tax-invoice' }),
+        effect('t5', at(5)),
+        effect('later', at(60)),
+      ],
+    });
+    const claimed = await store.claimDueEffects('owner-a', at(1), 60_000, 2);
+    t.strictSame(claimed.map((e) => e.key), ['t0', 'c1']);
+    t.strictSame(sorted(await store.countDueEffects(at(1))), [], 'at 1: the due ones are leased, c2 is not due yet');
+    t.strictSame(sorted(await store.countDueEffects(at(2))), [{ kind: 'department_call', count: 1, oldestDueAt: at(2) }], 'due at exactly now counts; a lease ending now still holds');
+
+    await store.apply(app.id, { completesEffect: { id: claimed[1]!.id, owner: 'owner-a' } }, () => ({}));
+    t.strictSame(
+      sorted(await store.countDueEffects(at(9))),
+      [
+        { kind: 'department_call', count: 1, oldestDueAt: at(2) },
+        { kind: 'timer', count: 2, oldestDueAt: at(0) },
+      ],
+      'a done effect is gone; an expired lease (a crashed executor) is due work again',
+    );
+    const [again] = await store.claimDueEffects('owner-b', at(9), LONG_LEASE_MS, 1);
+    t.equal(again?.key, 't0');
+    const other = await createApp(store, { newEffects: [effect('o3', at(3))] });
+    const expected = [
+      { kind: 'department_call', count: 1, oldestDueAt: at(2) },
+      { kind: 'timer', count: 2, oldestDueAt: at(3) },
+    ];
+    t.strictSame(sorted(await store.countDueEffects('2021-03-01T09:10:00+08:00')), expected, 'across applications; a live lease is not due work; now in any ISO form');
+    t.equal(
+      (await store.claimDueEffects('probe', at(10), LONG_LEASE_MS, 100)).length,
+      expected.reduce((n, row) => n + row.count, 0),
+      'exactly what a claim at that instant would hand out',
+    );
+    t.strictSame(sorted(await store.countDueEffects(at(10))), [], 'and once claimed, none is left');
+
+    await store.apply(other.id, {}, () => ({ cancelEffectKeys: ['o3'] }));
+    t.strictSame(
+      sorted(await store.countDueEffects(at(30))),
+      [
+        { kind: 'department_call', count: 1, oldestDueAt: at(2) },
+        { kind: 'timer', count: 2, oldestDueAt: at(0) },
+      ],
+      'cancelled effects are gone; leases that expire are due again',
+    );
+    const [retried] = (await store.claimDueEffects('owner-c', at(30), 60_000, 1)).filter((e) => e.key === 't0');
+    await store.rescheduleEffect(retried!.id, 'owner-c', at(45), 'HTTP 503');
+    t.strictSame(sorted(await store.countDueEffects(at(30))).find((r) => r.kind === 'timer'), { kind: 'timer', count: 1, oldestDueAt: at(5) }, 'a retry scheduled later is not due');
+  });
 }

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Conn, Database } from '../database.ts';
 import { perApplicationEvents } from './0002-per-application-events.ts';
 import { formsApart } from './0003-forms-apart.ts';
+import { openClocksIndex } from './0004-open-clocks-index.ts';
 
 export interface Migration {
   version: number;
@@ -24,4 +25,4 @@ const initial: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [initial, perApplicationEvents, formsApart];
+export const MIGRATIONS: readonly Migration[] = [initial, perApplicationEvents, formsApart, openClocksIndex];
