@@ -19,8 +19,10 @@
 // Times are timestamptz (returned as toISOString() strings), JSON is jsonb. Note: jsonb cannot hold
 // the character U+0000 in a string; the contracts should keep it out of user input.
 
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import pg from 'pg';
 import type { PoolClient, QueryResultRow } from 'pg';
+import { chainAuditEntry } from './audit-chain.ts';
 import {
   DEFAULT_SNAPSHOT_VERSION,
   DEFAULT_STATE,
@@ -37,13 +39,18 @@ import {
   uniqueEffects,
 } from './common.ts';
 import type {
+  AccessRelation,
   ApplicationQuery,
   ApplicationRow,
   ApplyOutcome,
+  AuditRecord,
   ClockQuery,
   Effect,
   EventRecord,
+  IdentityStore,
   Json,
+  OpsCredentialRow,
+  SignInOutcome,
   SlaClockRow,
   Store,
   Transition,
@@ -382,6 +389,15 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
           throw new Rollback({ created: false, application: toApplication(existing.rows[0] as ApplicationDbRow) });
         }
         await writeTransitionRows(client, app.id, first, submittedAt);
+        // Identity: the application's owner and legal representative, in the same transaction.
+        if (app.access && app.access.length > 0) {
+          await client.query(
+            `INSERT INTO application_access (principal, application_id, relation, submitted_at, granted_at)
+             SELECT x.principal, $1, x.relation, $3, $3 FROM jsonb_to_recordset($2::jsonb) AS x (principal text, relation text)
+             ON CONFLICT DO NOTHING`,
+            [app.id, JSON.stringify(app.access), submittedAt],
+          );
+        }
         await writeEvents(client, app.id, first);
         return { created: true, application: toApplication(row) };
       });
@@ -571,6 +587,290 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
 
     async listCalendarYears() {
       return (await query<{ year: number }>('SELECT year FROM calendar_years ORDER BY year')).map((row) => row.year);
+    },
+
+    ...createPostgresIdentityStore({ transaction, query, lockPrefix: `quanliantong:${schema ?? ''}` }),
+  };
+}
+
+// ═════════════════════════════════════════════════════════════════════════════════════════════
+// Identity store (types.ts "Identity store"; migrations/postgres/0002_identity.sql). Read-then-write
+// methods run in one transaction under a lock: a transaction-level advisory lock per mobile number
+// for issuing codes (so concurrent requests cannot get past the rate limit), the code row itself
+// (FOR UPDATE) for signing in, and one advisory lock for the audit log, held until commit, so
+// appends from every instance are serialised and the chain cannot fork.
+// ═════════════════════════════════════════════════════════════════════════════════════════════
+
+interface CodeDbRow {
+  id: string;
+  code_hash: string;
+  issued_at: Date;
+  expires_at: Date;
+  attempts: number;
+  max_attempts: number;
+  consumed_at: Date | null;
+}
+
+interface AuditDbRow {
+  seq: string;
+  at: Date;
+  actor_name: string;
+  actor_role: string;
+  action: string;
+  application_id: string | null;
+  step: string | null;
+  year: number | null;
+  credential: string | null;
+  status: number;
+  code: string | null;
+  request_id: string;
+  prev_hash: string;
+  hash: string;
+}
+
+interface CredentialDbRow {
+  name: string;
+  role: OpsCredentialRow['role'];
+  token_hash: string;
+  created_at: Date;
+  created_by: string;
+  revoked_at: Date | null;
+}
+
+const toCredential = (row: CredentialDbRow): OpsCredentialRow => ({
+  name: row.name,
+  role: row.role,
+  tokenHash: row.token_hash,
+  createdAt: toIso(row.created_at),
+  createdBy: row.created_by,
+  revokedAt: toIsoOrNull(row.revoked_at),
+});
+
+const toAudit = (row: AuditDbRow): AuditRecord => ({
+  seq: Number(row.seq),
+  at: toIso(row.at),
+  actorName: row.actor_name,
+  actorRole: row.actor_role,
+  action: row.action,
+  applicationId: row.application_id,
+  step: row.step,
+  year: row.year,
+  credential: row.credential,
+  status: row.status,
+  code: row.code,
+  requestId: row.request_id,
+  prevHash: row.prev_hash,
+  hash: row.hash,
+});
+
+const sameHash = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+function createPostgresIdentityStore(db: {
+  transaction: <T>(work: (client: PoolClient) => Promise<T>) => Promise<T>;
+  query: <R extends QueryResultRow>(text: string, params?: unknown[]) => Promise<R[]>;
+  lockPrefix: string;
+}): IdentityStore {
+  const { transaction, query } = db;
+  const lock = (client: PoolClient, name: string) => client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${db.lockPrefix}:${name}`]);
+
+  return {
+    async issueSignInCode(code) {
+      return transaction(async (client) => {
+        await lock(client, `sign-in:${code.mobileKey}`);
+        const at = Date.parse(toIso(code.issuedAt));
+        const windowStart = new Date(at - code.limits.windowMs).toISOString();
+        const recent = (
+          await client.query<{ issued_at: Date }>('SELECT issued_at FROM sign_in_codes WHERE mobile_key = $1 AND issued_at > $2 ORDER BY id DESC', [code.mobileKey, windowStart])
+        ).rows;
+        const last = recent[0];
+        if (last && last.issued_at.getTime() + code.limits.minIntervalMs > at) {
+          return { issued: false as const, retryAfterMs: last.issued_at.getTime() + code.limits.minIntervalMs - at };
+        }
+        if (recent.length >= code.limits.maxPerWindow) {
+          const oldest = recent[code.limits.maxPerWindow - 1]!;
+          return { issued: false as const, retryAfterMs: Math.max(1, oldest.issued_at.getTime() + code.limits.windowMs - at) };
+        }
+        await client.query('DELETE FROM sign_in_codes WHERE mobile_key = $1 AND issued_at <= $2 AND expires_at <= $3', [code.mobileKey, windowStart, toIso(code.issuedAt)]);
+        await client.query('INSERT INTO sign_in_codes (mobile_key, code_hash, issued_at, expires_at, max_attempts) VALUES ($1, $2, $3, $4, $5)', [
+          code.mobileKey,
+          code.codeHash,
+          toIso(code.issuedAt),
+          toIso(code.expiresAt),
+          code.maxAttempts,
+        ]);
+        return { issued: true as const };
+      });
+    },
+
+    async signIn(attempt) {
+      return transaction<SignInOutcome>(async (client) => {
+        const at = toIso(attempt.at);
+        const found = await client.query<CodeDbRow>('SELECT * FROM sign_in_codes WHERE mobile_key = $1 ORDER BY id DESC LIMIT 1 FOR UPDATE', [attempt.mobileKey]);
+        const code = found.rows[0];
+        if (!code || code.consumed_at !== null || toIso(code.expires_at) <= at) return { ok: false, reason: 'none' };
+        if (code.attempts >= code.max_attempts) return { ok: false, reason: 'exhausted' };
+        if (!sameHash(code.code_hash, attempt.codeHash)) {
+          await client.query('UPDATE sign_in_codes SET attempts = attempts + 1 WHERE id = $1', [code.id]);
+          return { ok: false, reason: code.attempts + 1 >= code.max_attempts ? 'exhausted' : 'wrong' };
+        }
+        await client.query('UPDATE sign_in_codes SET consumed_at = $2 WHERE id = $1', [code.id, at]);
+        const account = await client.query<{ id: string }>(
+          `INSERT INTO accounts (id, mobile_key, mobile_hint, created_at, last_sign_in_at) VALUES ($1, $2, $3, $4, $4)
+           ON CONFLICT (mobile_key) DO UPDATE SET last_sign_in_at = excluded.last_sign_in_at, mobile_hint = excluded.mobile_hint
+           RETURNING id`,
+          [randomUUID(), attempt.mobileKey, attempt.mobileHint, at],
+        );
+        const accountId = account.rows[0]!.id;
+        await client.query('DELETE FROM sessions WHERE account_id = $1 AND (expires_at <= $2 OR revoked_at IS NOT NULL)', [accountId, at]);
+        await client.query('INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)', [
+          attempt.session.tokenHash,
+          accountId,
+          at,
+          toIso(attempt.session.expiresAt),
+        ]);
+        return { ok: true, accountId };
+      });
+    },
+
+    async getSession(tokenHash, now) {
+      const [row] = await query<{ account_id: string; created_at: Date; expires_at: Date; mobile_key: string; mobile_hint: string }>(
+        `SELECT s.account_id, s.created_at, s.expires_at, a.mobile_key, a.mobile_hint
+         FROM sessions s JOIN accounts a ON a.id = s.account_id
+         WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2`,
+        [tokenHash, toIso(now)],
+      );
+      return row && { accountId: row.account_id, mobileKey: row.mobile_key, mobileHint: row.mobile_hint, createdAt: toIso(row.created_at), expiresAt: toIso(row.expires_at) };
+    },
+
+    async revokeSession(tokenHash, at) {
+      const rows = await query('UPDATE sessions SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2 RETURNING 1', [tokenHash, toIso(at)]);
+      return rows.length === 1;
+    },
+
+    async getApplicationAccess(applicationId, principals) {
+      if (principals.length === 0) return [];
+      const rows = await query<{ relation: AccessRelation }>(
+        'SELECT DISTINCT relation FROM application_access WHERE application_id = $1 AND principal = ANY($2::text[]) ORDER BY relation',
+        [applicationId, principals],
+      );
+      return rows.map((row) => row.relation);
+    },
+
+    async replaceApplicationAccess(applicationId, relation, principals, at) {
+      await transaction(async (client) => {
+        await client.query('DELETE FROM application_access WHERE application_id = $1 AND relation = $2', [applicationId, relation]);
+        if (principals.length === 0) return;
+        await client.query(
+          `INSERT INTO application_access (principal, application_id, relation, submitted_at, granted_at)
+           SELECT p, a.id, $2, a.submitted_at, $4 FROM applications a, unnest($3::text[]) AS p WHERE a.id = $1
+           ON CONFLICT DO NOTHING`,
+          [applicationId, relation, principals, toIso(at)],
+        );
+      });
+    },
+
+    async listAccessibleApplications(principals, page) {
+      if (principals.length === 0) return [];
+      const before = page.before ? { submittedAt: toIso(page.before.submittedAt), id: page.before.id } : undefined;
+      const rows = await query<{
+        id: string;
+        company_name: string;
+        lr_mobile: string;
+        state: string;
+        submitted_at: Date;
+        completed_at: Date | null;
+        relations: string[];
+      }>(
+        `SELECT a.id, a.form->>'companyName' AS company_name, a.form->'legalRepresentative'->>'mobile' AS lr_mobile,
+                a.state, a.submitted_at, a.completed_at, array_agg(DISTINCT x.relation ORDER BY x.relation) AS relations
+         FROM application_access x JOIN applications a ON a.id = x.application_id
+         WHERE x.principal = ANY($1::text[])
+           AND ($2::timestamptz IS NULL OR x.submitted_at < $2 OR (x.submitted_at = $2 AND x.application_id < $3))
+         GROUP BY a.id
+         ORDER BY a.submitted_at DESC, a.id DESC
+         LIMIT $4`,
+        [principals, before?.submittedAt ?? null, before?.id ?? null, page.limit],
+      );
+      return rows.map((row) => ({
+        id: row.id,
+        companyName: row.company_name,
+        state: row.state as ApplicationRow['state'],
+        submittedAt: toIso(row.submitted_at),
+        completedAt: toIsoOrNull(row.completed_at),
+        relations: row.relations as AccessRelation[],
+        legalRepresentativeMobile: row.lr_mobile,
+      }));
+    },
+
+    async createOpsCredential(row) {
+      const rows = await query(
+        `INSERT INTO ops_credentials (name, role, token_hash, created_at, created_by, revoked_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT DO NOTHING RETURNING 1`,
+        [row.name, row.role, row.tokenHash, toIso(row.createdAt), row.createdBy, toIsoOrNull(row.revokedAt)],
+      );
+      return rows.length === 1;
+    },
+
+    async getOpsCredential(tokenHash) {
+      const [row] = await query<CredentialDbRow>('SELECT * FROM ops_credentials WHERE token_hash = $1', [tokenHash]);
+      return row && toCredential(row);
+    },
+
+    async listOpsCredentials() {
+      return (await query<CredentialDbRow>('SELECT * FROM ops_credentials ORDER BY created_at, name')).map(toCredential);
+    },
+
+    async revokeOpsCredential(name, at) {
+      const [row] = await query<CredentialDbRow>('UPDATE ops_credentials SET revoked_at = COALESCE(revoked_at, $2) WHERE name = $1 RETURNING *', [name, toIso(at)]);
+      return row && toCredential(row);
+    },
+
+    async appendAudit(entry) {
+      return transaction(async (client) => {
+        await lock(client, 'audit');
+        const last = await client.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+        const previous = last.rows[0] ? { seq: Number(last.rows[0].seq), hash: last.rows[0].hash } : undefined;
+        const record = chainAuditEntry(previous, entry);
+        await client.query(
+          `INSERT INTO audit_log (seq, at, actor_name, actor_role, action, application_id, step, year, credential, status, code, request_id, prev_hash, hash)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+          [
+            record.seq,
+            record.at,
+            record.actorName,
+            record.actorRole,
+            record.action,
+            record.applicationId,
+            record.step,
+            record.year,
+            record.credential,
+            record.status,
+            record.code,
+            record.requestId,
+            record.prevHash,
+            record.hash,
+          ],
+        );
+        return record;
+      });
+    },
+
+    async listAudit(q) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      const param = (value: unknown) => `$${params.push(value)}`;
+      if (q.beforeSeq !== undefined) where.push(`seq < ${param(q.beforeSeq)}`);
+      if (q.afterSeq !== undefined) where.push(`seq > ${param(q.afterSeq)}`);
+      if (q.action !== undefined) where.push(`action = ${param(q.action)}`);
+      if (q.actorName !== undefined) where.push(`actor_name = ${param(q.actorName)}`);
+      if (q.applicationId !== undefined) where.push(`application_id = ${param(q.applicationId)}`);
+      if (q.from !== undefined) where.push(`at >= ${param(toIso(q.from))}`);
+      if (q.to !== undefined) where.push(`at < ${param(toIso(q.to))}`);
+      const rows = await query<AuditDbRow>(
+        `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${q.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ${param(q.limit)}`,
+        params,
+      );
+      return rows.map(toAudit);
     },
   };
 }

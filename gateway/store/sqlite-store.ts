@@ -17,7 +17,9 @@
 // Times are TEXT in the fixed-width UTC toISOString() form so that text order is time order;
 // JSON is TEXT. Statements are prepared once and cached by their SQL text.
 
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import Database from 'better-sqlite3';
+import { chainAuditEntry } from './audit-chain.ts';
 import {
   DEFAULT_SNAPSHOT_VERSION,
   DEFAULT_STATE,
@@ -34,15 +36,20 @@ import {
   uniqueEffects,
 } from './common.ts';
 import type {
+  AccessRelation,
   ApplicationQuery,
   ApplicationRow,
   ApplyOptions,
   ApplyOutcome,
+  AuditRecord,
   ClockQuery,
   Effect,
   EventRecord,
+  IdentityStore,
   Json,
   NewApplication,
+  OpsCredentialRow,
+  SignInOutcome,
   SlaClockRow,
   Store,
   Transition,
@@ -263,6 +270,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       changes.completedAt ?? null,
     ) as ApplicationDbRow;
     writeTransitionRows(app.id, first, submittedAt);
+    // Identity: the application's owner and legal representative, in the same transaction.
+    const grant = sql('INSERT INTO application_access (principal, application_id, relation, submitted_at, granted_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
+    for (const access of app.access ?? []) grant.run(access.principal, app.id, access.relation, submittedAt, submittedAt);
     return { created: true, application: toApplication(row) };
   });
 
@@ -479,6 +489,274 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     async listCalendarYears() {
       return (sql('SELECT year FROM calendar_years ORDER BY year').all() as { year: number }[]).map((row) => row.year);
+    },
+
+    ...createSqliteIdentityStore(db, sql),
+  };
+}
+
+// ═════════════════════════════════════════════════════════════════════════════════════════════
+// Identity store (types.ts "Identity store"; migrations/sqlite/0002_identity.sql). Every method
+// that reads and then writes runs in one BEGIN IMMEDIATE transaction, so a rate limit or a code's
+// attempt counter cannot be raced past, and appends to the audit chain are serialised across
+// every connection to the file.
+// ═════════════════════════════════════════════════════════════════════════════════════════════
+
+interface CodeDbRow {
+  id: number;
+  code_hash: string;
+  issued_at: string;
+  expires_at: string;
+  attempts: number;
+  max_attempts: number;
+  consumed_at: string | null;
+}
+
+interface AuditDbRow {
+  seq: number;
+  at: string;
+  actor_name: string;
+  actor_role: string;
+  action: string;
+  application_id: string | null;
+  step: string | null;
+  year: number | null;
+  credential: string | null;
+  status: number;
+  code: string | null;
+  request_id: string;
+  prev_hash: string;
+  hash: string;
+}
+
+interface CredentialDbRow {
+  name: string;
+  role: OpsCredentialRow['role'];
+  token_hash: string;
+  created_at: string;
+  created_by: string;
+  revoked_at: string | null;
+}
+
+const toCredential = (row: CredentialDbRow): OpsCredentialRow => ({
+  name: row.name,
+  role: row.role,
+  tokenHash: row.token_hash,
+  createdAt: row.created_at,
+  createdBy: row.created_by,
+  revokedAt: row.revoked_at,
+});
+
+const toAudit = (row: AuditDbRow): AuditRecord => ({
+  seq: row.seq,
+  at: row.at,
+  actorName: row.actor_name,
+  actorRole: row.actor_role,
+  action: row.action,
+  applicationId: row.application_id,
+  step: row.step,
+  year: row.year,
+  credential: row.credential,
+  status: row.status,
+  code: row.code,
+  requestId: row.request_id,
+  prevHash: row.prev_hash,
+  hash: row.hash,
+});
+
+/** Hashes are compared in constant time although they are hashes: a habit that costs nothing. */
+const sameHash = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+function createSqliteIdentityStore(db: Database.Database, sql: (text: string) => Database.Statement): IdentityStore {
+  const issueTx = db.transaction((code: Parameters<IdentityStore['issueSignInCode']>[0]) => {
+    const at = Date.parse(toIso(code.issuedAt));
+    const windowStart = new Date(at - code.limits.windowMs).toISOString();
+    const recent = sql('SELECT issued_at FROM sign_in_codes WHERE mobile_key = ? AND issued_at > ? ORDER BY id DESC').all(code.mobileKey, windowStart) as { issued_at: string }[];
+    const last = recent[0];
+    if (last && Date.parse(last.issued_at) + code.limits.minIntervalMs > at) {
+      return { issued: false as const, retryAfterMs: Date.parse(last.issued_at) + code.limits.minIntervalMs - at };
+    }
+    if (recent.length >= code.limits.maxPerWindow) {
+      const oldest = recent[code.limits.maxPerWindow - 1]!;
+      return { issued: false as const, retryAfterMs: Math.max(1, Date.parse(oldest.issued_at) + code.limits.windowMs - at) };
+    }
+    // Rows that left the window and expired count for nothing any more.
+    sql('DELETE FROM sign_in_codes WHERE mobile_key = ? AND issued_at <= ? AND expires_at <= ?').run(code.mobileKey, windowStart, toIso(code.issuedAt));
+    sql('INSERT INTO sign_in_codes (mobile_key, code_hash, issued_at, expires_at, max_attempts) VALUES (?, ?, ?, ?, ?)').run(
+      code.mobileKey,
+      code.codeHash,
+      toIso(code.issuedAt),
+      toIso(code.expiresAt),
+      code.maxAttempts,
+    );
+    return { issued: true as const };
+  });
+
+  const signInTx = db.transaction((attempt: Parameters<IdentityStore['signIn']>[0]): SignInOutcome => {
+    const at = toIso(attempt.at);
+    const code = sql('SELECT * FROM sign_in_codes WHERE mobile_key = ? ORDER BY id DESC LIMIT 1').get(attempt.mobileKey) as CodeDbRow | undefined;
+    if (!code || code.consumed_at !== null || code.expires_at <= at) return { ok: false, reason: 'none' };
+    if (code.attempts >= code.max_attempts) return { ok: false, reason: 'exhausted' };
+    if (!sameHash(code.code_hash, attempt.codeHash)) {
+      sql('UPDATE sign_in_codes SET attempts = attempts + 1 WHERE id = ?').run(code.id);
+      return { ok: false, reason: code.attempts + 1 >= code.max_attempts ? 'exhausted' : 'wrong' };
+    }
+    sql('UPDATE sign_in_codes SET consumed_at = ? WHERE id = ?').run(at, code.id);
+    const existing = sql('SELECT id FROM accounts WHERE mobile_key = ?').get(attempt.mobileKey) as { id: string } | undefined;
+    const accountId = existing?.id ?? randomUUID();
+    if (existing) sql('UPDATE accounts SET last_sign_in_at = ?, mobile_hint = ? WHERE id = ?').run(at, attempt.mobileHint, accountId);
+    else sql('INSERT INTO accounts (id, mobile_key, mobile_hint, created_at, last_sign_in_at) VALUES (?, ?, ?, ?, ?)').run(accountId, attempt.mobileKey, attempt.mobileHint, at, at);
+    // Housekeeping: the account's dead sessions.
+    sql('DELETE FROM sessions WHERE account_id = ? AND (expires_at <= ? OR revoked_at IS NOT NULL)').run(accountId, at);
+    sql('INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)').run(attempt.session.tokenHash, accountId, at, toIso(attempt.session.expiresAt));
+    return { ok: true, accountId };
+  });
+
+  const replaceAccessTx = db.transaction((applicationId: string, relation: AccessRelation, principals: string[], at: string) => {
+    sql('DELETE FROM application_access WHERE application_id = ? AND relation = ?').run(applicationId, relation);
+    const insert = sql(`
+      INSERT INTO application_access (principal, application_id, relation, submitted_at, granted_at)
+      SELECT ?, id, ?, submitted_at, ? FROM applications WHERE id = ? ON CONFLICT DO NOTHING`);
+    for (const principal of principals) insert.run(principal, relation, at, applicationId);
+  });
+
+  const appendTx = db.transaction((entry: Parameters<IdentityStore['appendAudit']>[0]): AuditRecord => {
+    const last = sql('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+    const record = chainAuditEntry(last, entry);
+    sql(`
+      INSERT INTO audit_log (seq, at, actor_name, actor_role, action, application_id, step, year, credential, status, code, request_id, prev_hash, hash)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      record.seq,
+      record.at,
+      record.actorName,
+      record.actorRole,
+      record.action,
+      record.applicationId,
+      record.step,
+      record.year,
+      record.credential,
+      record.status,
+      record.code,
+      record.requestId,
+      record.prevHash,
+      record.hash,
+    );
+    return record;
+  });
+
+  return {
+    async issueSignInCode(code) {
+      return issueTx.immediate(code);
+    },
+
+    async signIn(attempt) {
+      return signInTx.immediate(attempt);
+    },
+
+    async getSession(tokenHash, now) {
+      const row = sql(`
+        SELECT s.account_id, s.created_at, s.expires_at, a.mobile_key, a.mobile_hint
+        FROM sessions s JOIN accounts a ON a.id = s.account_id
+        WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?`).get(tokenHash, toIso(now)) as
+        | { account_id: string; created_at: string; expires_at: string; mobile_key: string; mobile_hint: string }
+        | undefined;
+      return row && { accountId: row.account_id, mobileKey: row.mobile_key, mobileHint: row.mobile_hint, createdAt: row.created_at, expiresAt: row.expires_at };
+    },
+
+    async revokeSession(tokenHash, at) {
+      const iso = toIso(at);
+      return sql('UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?').run(iso, tokenHash, iso).changes === 1;
+    },
+
+    async getApplicationAccess(applicationId, principals) {
+      if (principals.length === 0) return [];
+      const rows = sql('SELECT DISTINCT relation FROM application_access WHERE application_id = ? AND principal IN (SELECT value FROM json_each(?)) ORDER BY relation').all(
+        applicationId,
+        JSON.stringify(principals),
+      ) as { relation: AccessRelation }[];
+      return rows.map((row) => row.relation);
+    },
+
+    async replaceApplicationAccess(applicationId, relation, principals, at) {
+      replaceAccessTx.immediate(applicationId, relation, principals, toIso(at));
+    },
+
+    async listAccessibleApplications(principals, page) {
+      if (principals.length === 0) return [];
+      const before = page.before ? { submittedAt: toIso(page.before.submittedAt), id: page.before.id } : undefined;
+      const rows = sql(`
+        SELECT a.id, json_extract(a.form, '$.companyName') AS company_name, json_extract(a.form, '$.legalRepresentative.mobile') AS lr_mobile,
+               a.state, a.submitted_at, a.completed_at, group_concat(DISTINCT x.relation) AS relations
+        FROM application_access x JOIN applications a ON a.id = x.application_id
+        WHERE x.principal IN (SELECT value FROM json_each(?))
+          AND (? IS NULL OR x.submitted_at < ? OR (x.submitted_at = ? AND x.application_id < ?))
+        GROUP BY a.id
+        ORDER BY a.submitted_at DESC, a.id DESC
+        LIMIT ?`).all(
+        JSON.stringify(principals),
+        before?.submittedAt ?? null,
+        before?.submittedAt ?? null,
+        before?.submittedAt ?? null,
+        before?.id ?? null,
+        page.limit,
+      ) as { id: string; company_name: string; lr_mobile: string; state: string; submitted_at: string; completed_at: string | null; relations: string }[];
+      return rows.map((row) => ({
+        id: row.id,
+        companyName: row.company_name,
+        state: row.state as ApplicationRow['state'],
+        submittedAt: row.submitted_at,
+        completedAt: row.completed_at,
+        relations: (row.relations.split(',') as AccessRelation[]).sort(),
+        legalRepresentativeMobile: row.lr_mobile,
+      }));
+    },
+
+    async createOpsCredential(row) {
+      const result = sql('INSERT INTO ops_credentials (name, role, token_hash, created_at, created_by, revoked_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING').run(
+        row.name,
+        row.role,
+        row.tokenHash,
+        toIso(row.createdAt),
+        row.createdBy,
+        toIsoOrNull(row.revokedAt),
+      );
+      return result.changes === 1;
+    },
+
+    async getOpsCredential(tokenHash) {
+      const row = sql('SELECT * FROM ops_credentials WHERE token_hash = ?').get(tokenHash) as CredentialDbRow | undefined;
+      return row && toCredential(row);
+    },
+
+    async listOpsCredentials() {
+      return (sql('SELECT * FROM ops_credentials ORDER BY created_at, name').all() as CredentialDbRow[]).map(toCredential);
+    },
+
+    async revokeOpsCredential(name, at) {
+      const row = sql('UPDATE ops_credentials SET revoked_at = COALESCE(revoked_at, ?) WHERE name = ? RETURNING *').get(toIso(at), name) as CredentialDbRow | undefined;
+      return row && toCredential(row);
+    },
+
+    async appendAudit(entry) {
+      return appendTx.immediate(entry);
+    },
+
+    async listAudit(query) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      const add = (condition: string, value: unknown) => {
+        where.push(condition);
+        params.push(value);
+      };
+      if (query.beforeSeq !== undefined) add('seq < ?', query.beforeSeq);
+      if (query.afterSeq !== undefined) add('seq > ?', query.afterSeq);
+      if (query.action !== undefined) add('action = ?', query.action);
+      if (query.actorName !== undefined) add('actor_name = ?', query.actorName);
+      if (query.applicationId !== undefined) add('application_id = ?', query.applicationId);
+      if (query.from !== undefined) add('at >= ?', toIso(query.from));
+      if (query.to !== undefined) add('at < ?', toIso(query.to));
+      const text = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${query.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`;
+      return (sql(text).all(...params, query.limit) as AuditDbRow[]).map(toAudit);
     },
   };
 }

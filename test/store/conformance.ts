@@ -12,6 +12,7 @@ import { ApplicationState } from '../../contracts/index.ts';
 import type { ApplicationForm } from '../../contracts/index.ts';
 import type { ApplicationRow, Json, NewApplication, NewEffect, NewEvent, SlaClockRow, Store, Transition } from '../../gateway/store/index.ts';
 import { makeApplicationForm } from '../fixtures/application.ts';
+import { runIdentityStoreConformance } from './identity-conformance.ts';
 
 /** A tap test (the callback argument of t.test). */
 export type Test = Parameters<Parameters<TAP['test']>[0]>[0];
@@ -703,4 +704,7 @@ export async function runStoreConformance(t: Test, makeStore: MakeStore): Promis
       t.strictSame(outcome.applied && outcome.application.snapshot, scalar, `snapshot ${JSON.stringify(scalar)}`);
     }
   });
+
+  // The identity section (accounts, codes, sessions, access, ops credentials, audit log).
+  await runIdentityStoreConformance(t, makeStore);
 }
