@@ -20,7 +20,13 @@ export const ConfigSchema = z.object({
   cityDivisions: z.record(z.string().regex(/^\d{6}$/), z.string()).default({ ...SANMENXIA_DIVISIONS }),
   departments: z.partialRecord(
     z.enum(STEP_IDS),
-    z.object({ url: z.url(), secret: z.string().min(16, 'department secrets are at least 16 characters'), timeoutMs: z.number().int().positive().default(10_000) }),
+    z.object({
+      url: z.url(),
+      secret: z.string().min(16, 'department secrets are at least 16 characters'),
+      /** During a secret change-over: the previous secret, still accepted on callbacks (docs/departments.md "Rotating a secret"). */
+      previousSecret: z.string().min(16, 'department secrets are at least 16 characters').optional(),
+      timeoutMs: z.number().int().positive().default(10_000),
+    }),
   ),
   optionalSteps: z.array(z.enum(STEP_IDS)).default([]),
   /** Bearer token for /v1/ops/*; when unset the ops API is open (development only). */
@@ -67,13 +73,14 @@ export function parseConfig(input: GatewayConfigInput): GatewayConfig {
 
 /** Reads configuration from environment variables (see README "Configuration"). */
 export function configFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
-  const departments: Record<string, { url: string | undefined; secret: string | undefined; timeoutMs?: number }> = {};
+  const departments: Record<string, { url: string | undefined; secret: string | undefined; previousSecret?: string; timeoutMs?: number }> = {};
   for (const step of STEP_IDS) {
     const prefix = StepEnvPrefix(step);
     if (env[`${prefix}_URL`] || env[`${prefix}_SECRET`]) {
       departments[step] = {
         url: env[`${prefix}_URL`],
         secret: env[`${prefix}_SECRET`],
+        ...(env[`${prefix}_SECRET_PREVIOUS`] ? { previousSecret: env[`${prefix}_SECRET_PREVIOUS`] } : {}),
         ...(env[`${prefix}_TIMEOUT_MS`] ? { timeoutMs: Number(env[`${prefix}_TIMEOUT_MS`]) } : {}),
       };
     }

@@ -73,6 +73,9 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     const department = config.departments[id]!;
     adapters[id] = (DEPARTMENT_ADAPTERS[id] as (o: Parameters<(typeof DEPARTMENT_ADAPTERS)[StepId]>[0]) => DepartmentAdapter)({
       baseUrl: department.url,
+      // Signed with the current secret, and the previous one too during a change-over.
+      secrets: department.previousSecret ? [department.secret, department.previousSecret] : [department.secret],
+      now: () => clock.now(),
       timeoutMs: department.timeoutMs,
       log,
       breaker: config.breaker,
