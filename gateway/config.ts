@@ -253,6 +253,16 @@ export function configFromEnv(env: NodeJS.ProcessEnv, options: ParseOptions = {}
   return config;
 }
 
+/**
+ * The store part of the configuration alone (DATABASE_URL, SQLITE_FILE), read by the same schema as
+ * the gateway's: tools such as `npm run audit:verify` open the very store the gateway uses.
+ */
+export function storeConfigFromEnv(env: NodeJS.ProcessEnv): { databaseUrl: string | undefined; sqliteFile: string } {
+  const parsed = ConfigSchema.pick({ databaseUrl: true, sqliteFile: true }).safeParse({ databaseUrl: env.DATABASE_URL || undefined, sqliteFile: env.SQLITE_FILE });
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  return { databaseUrl: parsed.data.databaseUrl, sqliteFile: parsed.data.sqliteFile };
+}
+
 export function enabledStepIds(config: GatewayConfig): StepId[] {
   return stepDefinitions(config).map((d) => d.id);
 }

@@ -174,6 +174,12 @@ export const applicationRoutes =
         let after = Number(request.headers['last-event-id'] ?? 0);
         reply.hijack();
         const raw = reply.raw;
+        // HEAD: the headers alone. (Node sends a HEAD response's headers only at its end, so a
+        // stream that stays open would never answer at all.)
+        if (request.method === 'HEAD') {
+          raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' }).end();
+          return;
+        }
         raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
         raw.write(`retry: 2000\n\n`);
         let closed = false;

@@ -36,6 +36,10 @@ export interface HarnessOptions {
   seed?: number;
   /** The gateway's timeout for each department call (default 5 000 ms). */
   departmentTimeoutMs?: number;
+  /** Per step: the secrets the mock holds, instead of the harness's one (secret rotation). */
+  mockSecrets?: Partial<Record<StepId, { secret: string; previousSecret?: string }>>;
+  /** Per step: the secrets the gateway holds, instead of the harness's one (secret rotation). */
+  gatewaySecrets?: Partial<Record<StepId, { secret: string; previousSecret?: string }>>;
 }
 
 type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
@@ -89,7 +93,8 @@ export async function startHarness(t: Tap, options: HarnessOptions = {}): Promis
   const opsTokens = Object.fromEntries(OPS_ROLES.map((role) => [role, developmentOpsToken(role).replace('dev', 'tst')])) as Record<OpsRole, string>;
   const mocks = (await startMockDepartments({
     steps,
-    secrets,
+    secrets: { ...secrets, ...Object.fromEntries(Object.entries(options.mockSecrets ?? {}).map(([s, v]) => [s, v.secret])) },
+    previousSecrets: Object.fromEntries(Object.entries(options.mockSecrets ?? {}).flatMap(([s, v]) => (v.previousSecret ? [[s, v.previousSecret]] : []))),
     host: '127.0.0.1',
     ...(options.behaviour ? { behaviour: options.behaviour } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
@@ -108,7 +113,9 @@ export async function startHarness(t: Tap, options: HarnessOptions = {}): Promis
     port: 0,
     sqliteFile: join(dir, 'gateway.db'),
     logLevel: 'info',
-    departments: Object.fromEntries(steps.map((s) => [s, { url: mocks.urls[s], secret: secrets[s], timeoutMs: options.departmentTimeoutMs ?? 5_000 }])),
+    departments: Object.fromEntries(
+      steps.map((s) => [s, { url: mocks.urls[s], secret: secrets[s], ...options.gatewaySecrets?.[s], timeoutMs: options.departmentTimeoutMs ?? 5_000 }]),
+    ),
     optionalSteps: steps.filter((s) => !(CORE_STEP_IDS as readonly string[]).includes(s)) as never,
     identityKey: TEST_IDENTITY_KEY,
     opsCredentials: OPS_ROLES.map((role) => ({ name: `test-${role}`, role, tokenSha256: opsTokenSha256(opsTokens[role]) })),
