@@ -53,7 +53,8 @@ export const ConfigSchema = z.object({
       codeTtlSeconds: z.number().int().min(60).max(3600).default(300),
       codeMaxAttempts: z.number().int().min(1).max(10).default(5),
       codeIntervalSeconds: z.number().int().min(1).default(60),
-      codesPerHour: z.number().int().min(1).default(5),
+      /** Codes per number per 24 hours (a cap on text messages to one phone, and on guesses at one account). */
+      codesPerDay: z.number().int().min(1).default(10),
     })
     .prefault({}),
   /** Per-step SLA windows in working days, overriding the defaults. */
@@ -220,7 +221,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, options: ParseOptions = {}
       codeTtlSeconds: number('SIGN_IN_CODE_TTL_SECONDS'),
       codeMaxAttempts: number('SIGN_IN_CODE_MAX_ATTEMPTS'),
       codeIntervalSeconds: number('SIGN_IN_CODE_INTERVAL_SECONDS'),
-      codesPerHour: number('SIGN_IN_CODES_PER_HOUR'),
+      codesPerDay: number('SIGN_IN_CODES_PER_DAY'),
     },
     cityDivisions: json('CITY_DIVISIONS') as never,
     departments: departments as never,

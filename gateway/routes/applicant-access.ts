@@ -67,7 +67,7 @@ export const applicantAccessRoutes =
           issuedAt: now.toISOString(),
           expiresAt: new Date(now.getTime() + limits.codeTtlSeconds * 1000).toISOString(),
           maxAttempts: limits.codeMaxAttempts,
-          limits: { minIntervalMs: limits.codeIntervalSeconds * 1000, maxPerWindow: limits.codesPerHour, windowMs: 3_600_000 },
+          limits: { minIntervalMs: limits.codeIntervalSeconds * 1000, maxPerWindow: limits.codesPerDay, windowMs: 86_400_000 },
         });
         if (!issued.issued) {
           const seconds = Math.max(1, Math.ceil(issued.retryAfterMs / 1000));

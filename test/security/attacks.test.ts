@@ -114,18 +114,20 @@ t.test('one-time codes: used once, only by their number, dead after a few wrong 
   for (let i = 1; i <= 5; i++) t.equal((await signIn(victim, wrong(i))).status, 401, `guess ${i}`);
   t.match(await signIn(victim, right), { status: 401, body: { code: 'SIGN_IN_CODE_INVALID' } }, 'after five wrong guesses the right code is dead too');
 
-  // Rate: one code a minute per number, a few an hour; the answer says when to come back.
+  // Rate: one code a minute per number, ten a day; the answer says when to come back.
   const limited = await h.anonymous('POST', '/v1/applicant/sign-in-codes', { mobile: victim });
   t.match(limited, { status: 429, body: { code: 'SIGN_IN_RATE_LIMITED' } });
   t.ok(Number(limited.headers['retry-after']) > 0 && Number(limited.headers['retry-after']) <= 60, 'Retry-After within the minute');
   t.equal(h.sms.messages(victim).length, 1, 'no text message was sent for the refused request');
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < 9; i++) {
     h.fakeClock!.advance(61_000);
     t.equal((await h.anonymous('POST', '/v1/applicant/sign-in-codes', { mobile: victim })).status, 202);
   }
   h.fakeClock!.advance(61_000);
-  t.match(await h.anonymous('POST', '/v1/applicant/sign-in-codes', { mobile: victim }), { status: 429 }, 'five an hour');
-  t.equal(h.sms.messages(victim).length, 5);
+  const daily = await h.anonymous('POST', '/v1/applicant/sign-in-codes', { mobile: victim });
+  t.match(daily, { status: 429 }, 'ten a day: at most 50 guesses a day at one number (one in 20 000)');
+  t.equal(Number(daily.headers['retry-after']), 86_400 - 10 * 61, 'until the first of the ten is a day old');
+  t.equal(h.sms.messages(victim).length, 10);
 
   // Expiry: a code is valid for five minutes.
   const late = '13900006666';

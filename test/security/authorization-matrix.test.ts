@@ -154,7 +154,7 @@ function rows(h: Harness, fixture: Target, calendar2026: unknown): Record<string
 t.test('every route × every caller answers the declared status', async (t) => {
   const h = await startHarness(t, {
     fakeClockAt: '2026-11-30T09:00:00+08:00',
-    config: { applicants: { codeIntervalSeconds: 1, codesPerHour: 1000 } },
+    config: { applicants: { codeIntervalSeconds: 1, codesPerDay: 1000 } },
   });
   const sessions = { owner: await h.signIn(OWNER), other: await h.signIn(OTHER), rep: await h.signIn(REP) };
 
