@@ -1,6 +1,7 @@
 # The gateway (and, with another command, the mock departments) as one image.
 #   docker build -t quanliantong-gateway .
-#   docker run -e DATABASE_URL=… -e DEPT_<STEP>_URL=… -e DEPT_<STEP>_SECRET=… -p 8080:8080 quanliantong-gateway
+#   docker run -e DATABASE_URL=… -e DEPT_<STEP>_URL=… -e DEPT_<STEP>_SECRET=… -e OPS_ADMIN_TOKEN=… \
+#              -e IDENTITY_KEY=… -e SMS_URL=… -e SMS_SECRET=… -p 8080:8080 quanliantong-gateway   (it refuses to start without them)
 # Configuration is environment variables only (gateway/config.ts configFromEnv). Production runs the
 # compiled JavaScript of `npm run build` (dist/); test/build/production-build.test.ts starts the same
 # build with plain node.

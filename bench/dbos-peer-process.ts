@@ -17,6 +17,7 @@
 // Started by peer-handle.ts; speaks the same IPC protocol as gateway-process.ts ('ready',
 // 'settled', 'stats'), so the benchmark drives both with one closed loop.
 
+import { randomUUID } from 'node:crypto';
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import Fastify from 'fastify';
 import { pino } from 'pino';
@@ -27,6 +28,7 @@ import {
   DEPARTMENT_HEADER,
   SIGNATURE_HEADER,
   TIMESTAMP_HEADER,
+  gatewayRequestHeaders,
   verifyCallbackSignature,
   type DepartmentAnswer,
   type DepartmentCallback,
@@ -54,7 +56,7 @@ async function main() {
   const config = JSON.parse(raw) as PeerConfig;
   const silent = pino({ level: 'silent' });
   const builders = Object.fromEntries(
-    CORE_STEP_IDS.map((s) => [s, (DEPARTMENT_ADAPTERS[s] as (o: { baseUrl: string; log: typeof silent }) => DepartmentAdapter)({ baseUrl: config.departments[s].url, log: silent })]),
+    CORE_STEP_IDS.map((s) => [s, (DEPARTMENT_ADAPTERS[s] as (o: { baseUrl: string; secrets: string[]; log: typeof silent }) => DepartmentAdapter)({ baseUrl: config.departments[s].url, secrets: [config.departments[s].secret], log: silent })]),
   ) as Record<StepId, DepartmentAdapter>;
   const agents = Object.fromEntries(CORE_STEP_IDS.map((s) => [s, new Agent()])) as Record<StepId, Agent>;
   let callbackBase = '';
@@ -63,10 +65,12 @@ async function main() {
   async function callDepartment(step: StepId, applicationId: string, data: Record<string, unknown>): Promise<Outcome> {
     const idempotencyKey = `${applicationId}:${step}:1`;
     const body = JSON.stringify({ applicationId, step, idempotencyKey, callbackUrl: `${callbackBase}/v1/departments/${step}/callbacks`, data });
+    // Signed as the gateway signs its requests (contracts/signature.ts): departments refuse anything else.
+    const signature = gatewayRequestHeaders({ secrets: [config.departments[step].secret], timestamp: String(Math.floor(Date.now() / 1000)), nonce: randomUUID().replaceAll('-', ''), bodyOrPath: body });
     const response = await request(`${config.departments[step].url}/requests`, {
       method: 'POST',
       dispatcher: agents[step],
-      headers: { 'content-type': 'application/json', accept: 'application/json', 'idempotency-key': idempotencyKey },
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'idempotency-key': idempotencyKey, ...signature },
       body,
     });
     const answer = (await response.body.json()) as DepartmentAnswer;

@@ -17,6 +17,7 @@ import {
   CORE_STEP_IDS,
   SIGNATURE_HEADER,
   TIMESTAMP_HEADER,
+  gatewayRequestHeaders,
   verifyCallbackSignature,
   type ApplicationForm,
   type DepartmentAnswer,
@@ -38,7 +39,7 @@ export async function createDirectClient(urls: Record<string, string>): Promise<
   const silent = pino({ level: 'silent' });
   // Only buildRequest is used; the adapters' own HTTP clients stay idle.
   const builders = Object.fromEntries(
-    CORE_STEP_IDS.map((s) => [s, (DEPARTMENT_ADAPTERS[s] as (o: { baseUrl: string; log: typeof silent }) => DepartmentAdapter)({ baseUrl: urls[s]!, log: silent })]),
+    CORE_STEP_IDS.map((s) => [s, (DEPARTMENT_ADAPTERS[s] as (o: { baseUrl: string; secrets: string[]; log: typeof silent }) => DepartmentAdapter)({ baseUrl: urls[s]!, secrets: [SECRETS[s]!], log: silent })]),
   ) as Record<StepId, DepartmentAdapter>;
   // One keep-alive pool per department, as the gateway has.
   const agents = Object.fromEntries(CORE_STEP_IDS.map((s) => [s, new Agent()])) as Record<StepId, Agent>;
@@ -75,11 +76,14 @@ export async function createDirectClient(urls: Record<string, string>): Promise<
     // Registered before the request: a zero-delay callback can arrive before the 202 is read.
     const viaCallback = new Promise<Result>((resolve, reject) => waiting.set(idempotencyKey, { resolve, reject }));
     viaCallback.catch(() => undefined);
+    const body = JSON.stringify({ applicationId, step, idempotencyKey, callbackUrl: `${callbackBase}/${step}`, data });
+    // Signed as the gateway signs (the departments refuse unsigned requests): the baseline pays the same HMAC.
+    const signature = gatewayRequestHeaders({ secrets: [SECRETS[step]!], timestamp: String(Math.floor(Date.now() / 1000)), nonce: randomUUID().replaceAll('-', ''), bodyOrPath: body });
     const response = await request(`${urls[step]}/requests`, {
       method: 'POST',
       dispatcher: agents[step],
-      headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
-      body: JSON.stringify({ applicationId, step, idempotencyKey, callbackUrl: `${callbackBase}/${step}`, data }),
+      headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey, ...signature },
+      body,
     });
     const answer = (await response.body.json()) as DepartmentAnswer;
     if (answer.outcome === 'completed') {

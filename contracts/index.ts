@@ -4,6 +4,8 @@ export * from './department.ts';
 export * from './divisions.ts';
 export * from './errors.ts';
 export * from './identifiers.ts';
+export * from './identity.ts';
 export * from './status.ts';
 export * from './steps.ts';
 export * from './signature.ts';
+export * from './sms.ts';

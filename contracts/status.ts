@@ -63,7 +63,18 @@ export const ApplicationStatus = z
 export type ApplicationStatus = z.infer<typeof ApplicationStatus>;
 
 export const SubmissionAccepted = z
-  .object({ id: z.string(), state: ApplicationState, statusUrl: z.string(), eventsUrl: z.string() })
+  .object({
+    id: z.string(),
+    state: ApplicationState,
+    statusUrl: z.string(),
+    eventsUrl: z.string(),
+    accessToken: z
+      .string()
+      .optional()
+      .describe(
+        'Only when submitted without signing in, and only in the answer that created the application: send it as Authorization: Bearer <accessToken> to read, follow, correct or withdraw this application. Shown once, stored only as a hash.',
+      ),
+  })
   .meta({ id: 'SubmissionAccepted' });
 export type SubmissionAccepted = z.infer<typeof SubmissionAccepted>;
 

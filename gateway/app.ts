@@ -14,10 +14,20 @@ import {
 import type { GatewayDeps } from './deps.ts';
 import { pathOfNulCharacter } from '../contracts/index.ts';
 import { ApiError, installErrorHandling } from './errors.ts';
+import { installOpsAccess } from './identity/index.ts';
+import { applicantAccessRoutes } from './routes/applicant-access.ts';
 import { applicationRoutes } from './routes/applications.ts';
 import { departmentRoutes } from './routes/departments.ts';
+import { opsAccessRoutes } from './routes/ops-access.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { systemRoutes } from './routes/system.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route as registered (method, URL pattern): what test/security/authorization-matrix.test.ts must cover. */
+    routeTable: ReadonlyArray<{ method: string; url: string }>;
+  }
+}
 
 /**
  * One access-log line per request, when it is answered — method, route, status, time — instead of
@@ -44,6 +54,16 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app as unknown as FastifyInstance);
+
+  const routeTable: Array<{ method: string; url: string }> = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routeTable.push({ method: String(method), url: route.url ?? route.path });
+    // OpenAPI: ops routes need an ops credential (the role is in each summary).
+    if (route.config?.opsRole && route.schema && !route.schema.security) route.schema.security = [{ opsCredential: [] }];
+  });
+  // Before any route: every /v1/ops route must declare its role, and is checked and audited.
+  installOpsAccess(app as unknown as FastifyInstance, deps);
 
   // Keep the raw JSON text: department callbacks are signed over the exact bytes received.
   // JSON is the only body this API takes: without fastify's default text/plain parser a plain-text
@@ -78,12 +98,25 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
           'One online application drives the business-licence, seal-engraving, tax-invoice, social-insurance, bank-account and postal-delivery departments. Errors always have the shape { code, message, details? }.',
       },
       tags: [
-        { name: 'applicant', description: 'Submit, follow, correct, withdraw (docs/applicant-api.md)' },
+        { name: 'applicant', description: 'Sign in, submit, follow, correct, withdraw (docs/applicant-api.md)' },
         { name: 'department', description: 'Signed callbacks and data-minimised application views (docs/departments.md)' },
-        { name: 'ops', description: 'SLA, reports, retries, calendar (docs/operations.md)' },
+        { name: 'ops', description: 'SLA, reports, retries, calendar, credentials, audit log (docs/operations.md); each route names the least role it needs' },
         { name: 'calendar', description: 'Working-day arithmetic' },
         { name: 'system', description: 'Health, readiness, metrics' },
       ],
+      components: {
+        securitySchemes: {
+          applicantSession: { type: 'http', scheme: 'bearer', description: 'qlt_sess_… from POST /v1/applicant/sessions (sign in with a code sent to the mobile number)' },
+          applicationAccessToken: { type: 'http', scheme: 'bearer', description: 'qlt_app_… from the 202 answer of an anonymous POST /v1/applications' },
+          opsCredential: { type: 'http', scheme: 'bearer', description: 'An ops credential (viewer, operator or admin; docs/operations.md "Access")' },
+          departmentSignature: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'x-department-signature',
+            description: 'HMAC-SHA256 with the department secret, with x-department-id and x-department-timestamp (docs/departments.md §6)',
+          },
+        },
+      },
     },
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
@@ -94,6 +127,8 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   await app.register(systemRoutes(deps));
   await app.register(applicationRoutes(deps));
   await app.register(departmentRoutes(deps));
+  await app.register(applicantAccessRoutes(deps));
   await app.register(opsRoutes(deps));
+  await app.register(opsAccessRoutes(deps));
   return app as unknown as FastifyInstance;
 }

@@ -1,12 +1,21 @@
 // Configuration, validated once at boot, typed, frozen (docs/style.md §8). Nothing else reads process.env.
 
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { SANMENXIA_DIVISIONS, STEP_IDS, type StepId } from '../contracts/index.ts';
+import { CORE_STEP_IDS, OpsCredentialName, OpsRole, SANMENXIA_DIVISIONS, STEP_IDS, type StepId } from '../contracts/index.ts';
 import { DEFAULT_OFFICE_HOURS, HalfDayRule, OfficeHours } from './calendar/index.ts';
 import { DEFAULT_STEP_DEFINITIONS, OPTIONAL_STEP_DEFINITIONS, type StepDefinition } from './orchestration/steps.ts';
 
 const StepEnvPrefix = (step: StepId) => `DEPT_${step.toUpperCase().replace(/-/g, '_')}`;
+const Secret = z.string().min(16, 'secrets are at least 16 characters');
 
+/** An ops credential named in the configuration: its token is never in the configuration, only its SHA-256. */
+const ConfiguredOpsCredential = z.object({
+  name: OpsCredentialName,
+  role: OpsRole,
+  tokenSha256: z.string().regex(/^[0-9a-f]{64}$/, 'the SHA-256 of the token, 64 lower-case hex digits (npm run ops:token prints it)'),
+});
+export type ConfiguredOpsCredential = z.infer<typeof ConfiguredOpsCredential>;
 
 export const ConfigSchema = z.object({
   host: z.string().default('127.0.0.1'),
@@ -20,11 +29,34 @@ export const ConfigSchema = z.object({
   cityDivisions: z.record(z.string().regex(/^\d{6}$/), z.string()).default({ ...SANMENXIA_DIVISIONS }),
   departments: z.partialRecord(
     z.enum(STEP_IDS),
-    z.object({ url: z.url(), secret: z.string().min(16, 'department secrets are at least 16 characters'), timeoutMs: z.number().int().positive().default(10_000) }),
+    z.object({
+      url: z.url(),
+      secret: Secret,
+      /** During a secret change-over: the previous secret, still accepted on callbacks (docs/departments.md "Rotating a secret"). */
+      previousSecret: Secret.optional(),
+      timeoutMs: z.number().int().positive().default(10_000),
+    }),
   ),
   optionalSteps: z.array(z.enum(STEP_IDS)).default([]),
-  /** Bearer token for /v1/ops/*; when unset the ops API is open (development only). */
-  opsToken: z.string().min(16).optional(),
+  /** Ops credentials from the configuration (bootstrap): at least one admin in production. */
+  opsCredentials: z.array(ConfiguredOpsCredential).default([]),
+  /**
+   * Key of the keyed hashes (HMAC-SHA256) under which mobile numbers and sign-in codes are stored.
+   * Required in production; never change it on a running deployment (docs/security.md).
+   */
+  identityKey: z.string().min(32, 'IDENTITY_KEY is at least 32 characters').optional(),
+  /** The SMS service (sign-in codes, notices). */
+  sms: z.object({ url: z.url(), secret: Secret, previousSecret: Secret.optional(), timeoutMs: z.number().int().positive().default(5_000) }).optional(),
+  applicants: z
+    .object({
+      sessionTtlSeconds: z.number().int().positive().default(8 * 3600),
+      codeTtlSeconds: z.number().int().min(60).max(3600).default(300),
+      codeMaxAttempts: z.number().int().min(1).max(10).default(5),
+      codeIntervalSeconds: z.number().int().min(1).default(60),
+      /** Codes per number per 24 hours (a cap on text messages to one phone, and on guesses at one account). */
+      codesPerDay: z.number().int().min(1).default(10),
+    })
+    .prefault({}),
   /** Per-step SLA windows in working days, overriding the defaults. */
   stepWindows: z.partialRecord(z.enum(STEP_IDS), z.number().positive()).default({}),
   orchestration: z
@@ -52,31 +84,108 @@ export const ConfigSchema = z.object({
 export type GatewayConfig = Readonly<z.infer<typeof ConfigSchema>>;
 export type GatewayConfigInput = z.input<typeof ConfigSchema>;
 
-export function parseConfig(input: GatewayConfigInput): GatewayConfig {
+/** A configuration the gateway cannot run with; the message names every problem at once. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Invalid gateway configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export interface ParseOptions {
+  /**
+   * Production (gateway/server.ts) fails closed: it also requires an admin ops credential, the
+   * identity key and the SMS service, and reports everything missing in one message.
+   */
+  production?: boolean;
+}
+
+export function parseConfig(input: GatewayConfigInput, options: ParseOptions = {}): GatewayConfig {
   const parsed = ConfigSchema.safeParse(input);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(config)'}: ${i.message}`);
-    throw new Error(`Invalid gateway configuration:\n${lines.join('\n')}`);
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`));
   }
   const config = parsed.data;
+  const problems: string[] = [];
   for (const step of enabledStepIds(config)) {
-    if (!config.departments[step]) throw new Error(`Invalid gateway configuration: no department configured for enabled step ${step} (set ${StepEnvPrefix(step)}_URL and _SECRET)`);
+    if (!config.departments[step]) problems.push(`no department for the enabled step ${step}: set ${StepEnvPrefix(step)}_URL and ${StepEnvPrefix(step)}_SECRET`);
   }
+  const names = config.opsCredentials.map((c) => c.name);
+  const twice = names.filter((name, i) => names.indexOf(name) !== i);
+  if (twice.length > 0) problems.push(`OPS_CREDENTIALS: the name ${twice[0]} is given twice`);
+  if (options.production) problems.push(...productionProblems(config));
+  if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }
 
-/** Reads configuration from environment variables (see README "Configuration"). */
-export function configFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
-  const departments: Record<string, { url: string | undefined; secret: string | undefined; timeoutMs?: number }> = {};
+/** What production needs beyond a valid configuration (fail closed, docs/operations.md "Running it"). */
+function productionProblems(config: z.infer<typeof ConfigSchema>): string[] {
+  const problems: string[] = [];
+  if (!config.opsCredentials.some((c) => c.role === 'admin')) {
+    problems.push('no ops admin credential: set OPS_ADMIN_TOKEN, or OPS_CREDENTIALS with an entry name:admin:<sha256 of the token> (npm run ops:token)');
+  }
+  if (!config.identityKey) problems.push('IDENTITY_KEY is not set: at least 32 random characters, kept secret and never changed (it keys the stored mobile numbers and codes)');
+  if (!config.sms) problems.push('the SMS service is not configured: set SMS_URL and SMS_SECRET (applicants sign in with a code sent by text message)');
+  return problems;
+}
+
+/** The SHA-256 (hex) of an ops token, as OPS_CREDENTIALS lists it. */
+export const opsTokenSha256 = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
+
+/** The name OPS_ADMIN_TOKEN's credential has in the audit log. */
+export const BOOTSTRAP_ADMIN = 'bootstrap-admin';
+
+/** OPS_CREDENTIALS: "name:role:sha256[,name:role:sha256…]" (whitespace and newlines allowed between entries). */
+function parseOpsCredentials(text: string | undefined, problems: string[]): unknown[] {
+  if (!text?.trim()) return [];
+  return text
+    .split(/[,\s]+/)
+    .filter(Boolean)
+    .map((entry) => {
+      const [name, role, tokenSha256, ...rest] = entry.split(':');
+      if (rest.length > 0 || tokenSha256 === undefined) problems.push(`OPS_CREDENTIALS: "${entry.slice(0, 40)}" is not name:role:sha256`);
+      return { name, role, tokenSha256 };
+    });
+}
+
+/** Reads configuration from environment variables (docs/operations.md "Running it"). */
+export function configFromEnv(env: NodeJS.ProcessEnv, options: ParseOptions = {}): GatewayConfig {
+  const problems: string[] = [];
+  const optionalSteps = env.OPTIONAL_STEPS ? env.OPTIONAL_STEPS.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  const enabled = new Set<string>([...CORE_STEP_IDS, ...(optionalSteps ?? [])]);
+  const departments: Record<string, { url: string | undefined; secret: string | undefined; previousSecret?: string; timeoutMs?: number }> = {};
   for (const step of STEP_IDS) {
     const prefix = StepEnvPrefix(step);
+    const missing = [`${prefix}_URL`, `${prefix}_SECRET`].filter((name) => !env[name]);
+    if (enabled.has(step) && missing.length > 0) {
+      // Named by the variables to set, and reported with everything else that is missing.
+      problems.push(`the enabled department ${step} needs ${missing.join(' and ')}`);
+      continue;
+    }
     if (env[`${prefix}_URL`] || env[`${prefix}_SECRET`]) {
       departments[step] = {
         url: env[`${prefix}_URL`],
         secret: env[`${prefix}_SECRET`],
+        ...(env[`${prefix}_SECRET_PREVIOUS`] ? { previousSecret: env[`${prefix}_SECRET_PREVIOUS`] } : {}),
         ...(env[`${prefix}_TIMEOUT_MS`] ? { timeoutMs: Number(env[`${prefix}_TIMEOUT_MS`]) } : {}),
       };
     }
+  }
+  if (env.OPS_TOKEN) problems.push('OPS_TOKEN is no longer read: ops credentials have roles now. Set OPS_ADMIN_TOKEN (an admin) or OPS_CREDENTIALS instead (docs/operations.md)');
+  const opsCredentials = parseOpsCredentials(env.OPS_CREDENTIALS, problems);
+  if (env.OPS_ADMIN_TOKEN) {
+    if (env.OPS_ADMIN_TOKEN.length < 32) problems.push('OPS_ADMIN_TOKEN is at least 32 characters (npm run ops:token makes one)');
+    else opsCredentials.push({ name: BOOTSTRAP_ADMIN, role: 'admin', tokenSha256: opsTokenSha256(env.OPS_ADMIN_TOKEN) });
+  }
+  if (options.production) {
+    if (!opsCredentials.some((c) => (c as { role?: unknown }).role === 'admin')) {
+      problems.push('no ops admin credential: set OPS_ADMIN_TOKEN, or OPS_CREDENTIALS with an entry name:admin:<sha256 of the token> (npm run ops:token)');
+    }
+    if (!env.IDENTITY_KEY) problems.push('IDENTITY_KEY is not set: at least 32 random characters, kept secret and never changed (it keys the stored mobile numbers and codes)');
+    const sms = ['SMS_URL', 'SMS_SECRET'].filter((name) => !env[name]);
+    if (sms.length > 0) problems.push(`the SMS service needs ${sms.join(' and ')} (applicants sign in with a code sent by text message)`);
   }
   const json = (name: string) => {
     const raw = env[name];
@@ -88,7 +197,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
     }
   };
   const number = (name: string) => (env[name] === undefined ? undefined : Number(env[name]));
-  return parseConfig({
+  const input = {
     host: env.HOST,
     port: env.PORT as unknown as number,
     publicBaseUrl: env.PUBLIC_BASE_URL,
@@ -96,10 +205,27 @@ export function configFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
     sqliteFile: env.SQLITE_FILE,
     logLevel: env.LOG_LEVEL as never,
     instanceId: env.INSTANCE_ID,
-    opsToken: env.OPS_TOKEN || undefined,
+    opsCredentials,
+    identityKey: env.IDENTITY_KEY || undefined,
+    sms:
+      env.SMS_URL || env.SMS_SECRET
+        ? {
+            url: env.SMS_URL,
+            secret: env.SMS_SECRET,
+            ...(env.SMS_SECRET_PREVIOUS ? { previousSecret: env.SMS_SECRET_PREVIOUS } : {}),
+            ...(env.SMS_TIMEOUT_MS ? { timeoutMs: Number(env.SMS_TIMEOUT_MS) } : {}),
+          }
+        : undefined,
+    applicants: {
+      sessionTtlSeconds: number('APPLICANT_SESSION_TTL_SECONDS'),
+      codeTtlSeconds: number('SIGN_IN_CODE_TTL_SECONDS'),
+      codeMaxAttempts: number('SIGN_IN_CODE_MAX_ATTEMPTS'),
+      codeIntervalSeconds: number('SIGN_IN_CODE_INTERVAL_SECONDS'),
+      codesPerDay: number('SIGN_IN_CODES_PER_DAY'),
+    },
     cityDivisions: json('CITY_DIVISIONS') as never,
     departments: departments as never,
-    optionalSteps: env.OPTIONAL_STEPS ? (env.OPTIONAL_STEPS.split(',').map((s) => s.trim()).filter(Boolean) as never) : undefined,
+    optionalSteps: optionalSteps as never,
     stepWindows: json('STEP_WINDOWS') as never,
     orchestration: {
       pollIntervalMs: number('POLL_INTERVAL_MS'),
@@ -115,7 +241,27 @@ export function configFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
       officeHours: json('OFFICE_HOURS') as never,
       halfDayRule: env.HALF_DAY_RULE as never,
     },
-  } as GatewayConfigInput);
+  } as GatewayConfigInput;
+  // Every problem in one message: a missing department, a missing admin and a malformed value alike.
+  let config: GatewayConfig | undefined;
+  try {
+    config = parseConfig(input);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems.filter((p) => !problems.includes(p)));
+  }
+  if (problems.length > 0 || !config) throw new ConfigError(problems);
+  return config;
+}
+
+/**
+ * The store part of the configuration alone (DATABASE_URL, SQLITE_FILE), read by the same schema as
+ * the gateway's: tools such as `npm run audit:verify` open the very store the gateway uses.
+ */
+export function storeConfigFromEnv(env: NodeJS.ProcessEnv): { databaseUrl: string | undefined; sqliteFile: string } {
+  const parsed = ConfigSchema.pick({ databaseUrl: true, sqliteFile: true }).safeParse({ databaseUrl: env.DATABASE_URL || undefined, sqliteFile: env.SQLITE_FILE });
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  return { databaseUrl: parsed.data.databaseUrl, sqliteFile: parsed.data.sqliteFile };
 }
 
 export function enabledStepIds(config: GatewayConfig): StepId[] {

@@ -24,7 +24,11 @@ export function createLogger(options: { level: string; destination?: Destination
     {
       level: options.level,
       base: { service: 'quanliantong-gateway' },
-      redact: { paths: [...REDACT_PATHS, 'req.headers["x-department-signature"]'], censor: '[redacted]' },
+      // Credentials never reach a log line either: bearer tokens, signatures (docs/security.md "Logs").
+      redact: {
+        paths: [...REDACT_PATHS, 'req.headers.authorization', 'req.headers["x-department-signature"]', 'req.headers["x-gateway-signature"]'],
+        censor: '[redacted]',
+      },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     destination,

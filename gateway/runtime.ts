@@ -6,12 +6,13 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { StepId } from '../contracts/index.ts';
-import { DEPARTMENT_ADAPTERS, type DepartmentAdapter } from '../services/index.ts';
+import { DEPARTMENT_ADAPTERS, createSmsAdapter, type DepartmentAdapter, type SmsAdapter } from '../services/index.ts';
 import { buildApp } from './app.ts';
 import { createCalendarService } from './calendar-service.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { stepDefinitions, type GatewayConfig } from './config.ts';
 import type { GatewayDeps } from './deps.ts';
+import { DEVELOPMENT_IDENTITY_KEY, createApplicantAuth, createAuditLog, createOpsAuth } from './identity/index.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { createExecutor, type Executor } from './orchestration/executor.ts';
@@ -82,6 +83,9 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     const department = config.departments[id]!;
     adapters[id] = (DEPARTMENT_ADAPTERS[id] as (o: Parameters<(typeof DEPARTMENT_ADAPTERS)[StepId]>[0]) => DepartmentAdapter)({
       baseUrl: department.url,
+      // Signed with the current secret, and the previous one too during a change-over.
+      secrets: department.previousSecret ? [department.secret, department.previousSecret] : [department.secret],
+      now: () => clock.now(),
       timeoutMs: department.timeoutMs,
       log,
       breaker: config.breaker,
@@ -96,6 +100,17 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     });
   }
 
+  const sms: SmsAdapter | null = config.sms
+    ? createSmsAdapter({
+        baseUrl: config.sms.url,
+        secrets: config.sms.previousSecret ? [config.sms.secret, config.sms.previousSecret] : [config.sms.secret],
+        timeoutMs: config.sms.timeoutMs,
+        now: () => clock.now(),
+        log,
+      })
+    : null;
+  const identityKey = config.identityKey ?? DEVELOPMENT_IDENTITY_KEY;
+  if (!config.identityKey) log.warn('IDENTITY_KEY is not set: using the public development key (never in production; gateway/server.ts refuses to start without one)');
   let baseUrl = config.publicBaseUrl ?? `http://${config.host}:${config.port}`;
   let ready = false;
 
@@ -126,6 +141,11 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     orchestrator,
     executor,
     adapters,
+    sms,
+    applicants: createApplicantAuth({ store, clock, identityKey }),
+    ops: createOpsAuth({ store, credentials: config.opsCredentials }),
+    audit: createAuditLog({ store, clock, log }),
+    identityKey,
     calendar,
     metrics,
     clock,
@@ -158,7 +178,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       clearInterval(refreshTimer);
       await app.close();
       await executor.stop();
-      await Promise.all(Object.values(adapters).map((a) => a.close()));
+      await Promise.all([...Object.values(adapters).map((a) => a.close()), sms?.close()]);
       live.close();
       await store.close();
       // Buffered log lines (logger.ts) go out before the process exits.

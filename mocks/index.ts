@@ -26,7 +26,9 @@ export {
   createSocialInsuranceMock,
   createTaxInvoiceMock,
 };
-export { ERROR_KINDS, MockBehaviourDocument, mulberry32 } from './kit/index.ts';
+export { ERROR_KINDS, MockBehaviourDocument, createGatewayAuth, mulberry32 } from './kit/index.ts';
+export { startMockSms } from './sms/index.ts';
+export type { MockSms, MockSmsBehaviour, MockSmsOptions, SentSms } from './sms/index.ts';
 export type {
   ErrorKind,
   MockBehaviour,
@@ -60,8 +62,10 @@ export function startMockDepartment<S extends StepId>(options: MockDepartmentOpt
 export interface StartMockDepartmentsOptions<T extends readonly StepId[]> {
   /** Steps to start; default the six core steps (CORE_STEP_IDS). */
   steps?: T;
-  /** The callback-signing secret of each started step. */
+  /** The shared secret of each started step (signs callbacks, verifies the gateway's requests). */
   secrets: Partial<Record<StepId, string>>;
+  /** During a change-over: each step's other secret still valid (see MockDepartmentOptions.previousSecret). */
+  previousSecrets?: Partial<Record<StepId, string>>;
   /** Default '127.0.0.1'. */
   host?: string;
   /** Step i of STEP_IDS listens on basePort + i; default every step on an ephemeral port. */
@@ -100,6 +104,7 @@ export async function startMockDepartments<const T extends readonly StepId[] = t
         await startMockDepartment({
           step,
           secret: options.secrets[step]!,
+          ...(options.previousSecrets?.[step] ? { previousSecret: options.previousSecrets[step] } : {}),
           host: options.host ?? '127.0.0.1',
           port: options.basePort === undefined ? 0 : options.basePort + index,
           behaviour: options.behaviour?.[step],

@@ -1,6 +1,7 @@
 // The outbound HTTP policy, in one place (docs/style.md §6): how the gateway talks to every department.
 //
 //   - one undici Agent per department (keep-alive; connect, headers and body timeouts),
+//   - every request signed with the department's secret (./outbound.ts, docs/departments.md §6a),
 //   - one cockatiel circuit breaker per department, counting only transient failures,
 //   - one classification of every answer and every transport error into a CallOutcome,
 //   - the retry delay formula (retryDelayMs) — but NO retries here.
@@ -14,16 +15,16 @@
 
 import { CircuitState, ConsecutiveBreaker, circuitBreaker, fullJitterGenerator, handleWhenResult, isBrokenCircuitError } from 'cockatiel';
 import type { Logger } from 'pino';
-import { Agent, request } from 'undici';
-import type { Dispatcher } from 'undici';
+import { request } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { DepartmentAnswer, ErrorBody, STEP_CONTRACTS, issuesToDetails, pathOfNulCharacter } from '../contracts/index.ts';
 import type { DepartmentRequestEnvelope, StepId } from '../contracts/index.ts';
+import { MAX_ANSWER_BYTES, classifyTransportError, createRequestSigner, createServiceAgent } from './outbound.ts';
 import type { AdapterOptions, BreakerState, CallObservation, CallOutcome } from './types.ts';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_BREAKER = Object.freeze({ consecutiveFailures: 5, halfOpenAfterMs: 30_000 });
-/** A department answer is a small JSON document; anything larger is refused rather than buffered. */
-export const MAX_ANSWER_BYTES = 1024 * 1024;
+export { MAX_ANSWER_BYTES };
 
 /**
  * The `code` of every failed CallOutcome this module produces. Stable strings (docs/style.md §5):
@@ -41,6 +42,10 @@ export const DEPARTMENT_FAILURES = {
   DEPARTMENT_CALL_FAILED: { transient: true, message: 'The call to the department failed unexpectedly' },
   // permanent: the same call would fail the same way; a person has to look
   DEPARTMENT_REQUEST_REFUSED: { transient: false, message: 'The department refused the request' },
+  DEPARTMENT_AUTH_REFUSED: {
+    transient: false,
+    message: "The department refused the gateway's signature (HTTP 401); check that DEPT_<STEP>_SECRET is the same on both sides and the gateway's clock is right, then retry the step",
+  },
   DEPARTMENT_ANSWER_INVALID: { transient: false, message: 'The department answer does not match the contract for this step' },
   DEPARTMENT_ANSWER_TOO_LARGE: { transient: false, message: `The department answer exceeds ${MAX_ANSWER_BYTES} bytes` },
   DEPARTMENT_REQUEST_INVALID: { transient: false, message: 'The request does not match the contract for this step; nothing was sent' },
@@ -98,6 +103,10 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
 export interface DepartmentClientOptions {
   step: StepId;
   baseUrl: string;
+  /** The department's secrets, current first (and the previous one during a change-over): every request is signed with them. */
+  secrets: readonly string[];
+  /** The clock the signatures' timestamps come from (the gateway's); default the wall clock. */
+  now?: () => Date;
   /** Connect, headers and body timeout in ms; default DEFAULT_TIMEOUT_MS. */
   timeoutMs?: number;
   /** Injected (tests); by default the client owns one undici Agent for this department. */
@@ -117,32 +126,25 @@ export interface DepartmentClient {
   close(): Promise<void>;
 }
 
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
-const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH']);
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN']);
-
-function errorCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown };
-  if (typeof code === 'string') return code;
-  // Happy-eyeballs connects (autoSelectFamily) fail with an AggregateError of per-address errors.
-  if (Array.isArray(errors) && errors.length > 0) return errorCode(errors[0]);
-  return cause === undefined ? undefined : errorCode(cause);
-}
-
 /** A transport error (no HTTP answer, or an answer cut off) as a CallOutcome. Only the error code is kept. */
 function transportFailure(error: unknown): Failure {
-  const code = errorCode(error);
-  if (code && TIMEOUT_CODES.has(code)) return failure('DEPARTMENT_TIMEOUT', null, code);
-  if (code && RESET_CODES.has(code)) return failure('DEPARTMENT_CONNECTION_RESET', null, code);
-  if (code && UNREACHABLE_CODES.has(code)) return failure('DEPARTMENT_UNREACHABLE', null, code);
-  if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return failure('DEPARTMENT_ANSWER_TOO_LARGE', null);
-  if (code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_URL' || error instanceof TypeError) {
-    return failure('DEPARTMENT_CALL_INVALID', null, code);
+  const { problem, code } = classifyTransportError(error);
+  switch (problem) {
+    case 'timeout':
+      return failure('DEPARTMENT_TIMEOUT', null, code);
+    case 'reset':
+      return failure('DEPARTMENT_CONNECTION_RESET', null, code);
+    case 'unreachable':
+      return failure('DEPARTMENT_UNREACHABLE', null, code);
+    case 'too_large':
+      return failure('DEPARTMENT_ANSWER_TOO_LARGE', null);
+    case 'invalid_call':
+      return failure('DEPARTMENT_CALL_INVALID', null, code);
+    case 'unknown':
+      // Assume transient. Retrying with the same idempotency key is always safe, and a department
+      // that keeps failing this way opens the breaker and ends in needs_attention anyway.
+      return failure('DEPARTMENT_CALL_FAILED', null, code);
   }
-  // Unknown: assume transient. Retrying with the same idempotency key is always safe, and a
-  // department that keeps failing this way opens the breaker and ends in needs_attention anyway.
-  return failure('DEPARTMENT_CALL_FAILED', null, code ?? (error instanceof Error ? error.name : 'unknown error'));
 }
 
 const isTransientFailure = (outcome: unknown): boolean =>
@@ -165,14 +167,10 @@ export function createDepartmentClient(options: DepartmentClientOptions): Depart
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const log = options.log.child({ step });
   const base = options.baseUrl.replace(/\/+$/, '');
+  const signer = createRequestSigner(options.secrets, options.now);
 
-  // One Agent (connection pool) per department, so a slow department cannot exhaust the
-  // sockets of the others. undici's default keepAliveTimeout (4 s, or the server's Keep-Alive
-  // hint) stays below common server idle timeouts, which avoids reusing a socket the department
-  // has just closed.
-  const ownAgent = options.dispatcher
-    ? null
-    : new Agent({ connect: { timeout: timeoutMs }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, maxResponseSize: MAX_ANSWER_BYTES });
+  // One Agent (connection pool) per department (./outbound.ts).
+  const ownAgent: Agent | null = options.dispatcher ? null : createServiceAgent(timeoutMs);
   const dispatcher: Dispatcher = options.dispatcher ?? ownAgent!;
   let closing: Promise<void> | undefined;
 
@@ -206,7 +204,9 @@ export function createDepartmentClient(options: DepartmentClientOptions): Depart
   ): Promise<CallOutcome> {
     let response: Dispatcher.ResponseData;
     try {
-      response = await request(url, { dispatcher, method, headers, body: body ?? null, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+      // Signed per attempt (a fresh timestamp and nonce): over the body of a POST, the path of a GET.
+      const signature = signer.headers(body ?? new URL(url).pathname);
+      response = await request(url, { dispatcher, method, headers: { ...headers, ...signature }, body: body ?? null, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
     } catch (error) {
       return transportFailure(error);
     }
@@ -226,6 +226,10 @@ export function createDepartmentClient(options: DepartmentClientOptions): Depart
       return failure('DEPARTMENT_UNAVAILABLE', status, `HTTP ${status}`, parseRetryAfter(response.headers['retry-after']));
     }
     if ((status >= 200 && status < 300) || status === 422) return classifyAnswer(status, text);
+    if (status === 401) {
+      const departmentCode = readErrorCode(text);
+      return failure('DEPARTMENT_AUTH_REFUSED', status, departmentCode);
+    }
     // Other statuses (4xx, and 1xx/3xx which the protocol never uses) cannot improve on retry.
     // Only the department's error code is kept: its message might echo personal data.
     const departmentCode = readErrorCode(text);

@@ -22,6 +22,8 @@ export type {
 } from './types.ts';
 export { DEFAULT_BREAKER, DEFAULT_TIMEOUT_MS, DEPARTMENT_FAILURES, MAX_ANSWER_BYTES, parseRetryAfter, retryDelayMs } from './http.ts';
 export type { DepartmentFailureCode, RetryPolicy } from './http.ts';
+export { SMS_DEFAULT_TIMEOUT_MS, SMS_FAILURES, createSmsAdapter } from './sms/index.ts';
+export type { SmsAdapter, SmsAdapterOptions, SmsFailureCode, SmsOutcome } from './sms/index.ts';
 export {
   createBankAccountAdapter,
   createBusinessLicenceAdapter,

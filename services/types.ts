@@ -40,6 +40,13 @@ export interface CallObservation {
 
 export interface AdapterOptions {
   baseUrl: string;
+  /**
+   * The department's shared secrets, current first (plus the previous one during a change-over):
+   * every request is signed with them (docs/departments.md §6a). A department refuses unsigned requests.
+   */
+  secrets: readonly string[];
+  /** The gateway's clock, for the signatures' timestamps; default the wall clock. */
+  now?: () => Date;
   log: Logger;
   /** Per-department connect/headers/body timeouts in ms (defaults in services/http.ts). */
   timeoutMs?: number;

@@ -1,6 +1,12 @@
 // Applicant API: submit once, follow every step live, correct what a department rejected, withdraw.
+//
+// Who may (gateway/identity/applicants.ts): anyone may submit. A signed-in applicant owns what they
+// submit; an anonymous submission is owned by the access token its 202 answer carries (once). Every
+// other route needs the owner's session or token, or the session of the legal representative the
+// form names; anyone else gets 404 APPLICATION_NOT_FOUND, exactly as for an id that does not exist.
 
 import { createHash } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import { v7 as timeOrderedUuid } from 'uuid';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -15,6 +21,7 @@ import {
 } from '../../contracts/index.ts';
 import { ApiError } from '../errors.ts';
 import type { GatewayDeps } from '../deps.ts';
+import { issueToken, principal, sha256Hex } from '../identity/index.ts';
 import { buildStatus } from '../status.ts';
 import type { ApplicationRow } from '../store/types.ts';
 import { LICENCE_OUTSTANDING, type StepPhase } from '../orchestration/machine.ts';
@@ -26,9 +33,11 @@ const IdempotencyHeaders = z.object({
     .string()
     .regex(/^[A-Za-z0-9_:-]{8,128}$/, 'Idempotency-Key must be 8–128 characters of letters, digits, "-", "_" or ":"')
     .optional()
-    .describe('Makes a retried submission return the same application instead of creating a second one'),
+    .describe('Makes a retried submission return the same application instead of creating a second one. Keys are per owner: per signed-in applicant, or shared by everyone submitting without signing in'),
 });
-const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 415: ErrorBody };
+/** OpenAPI: who may call (securitySchemes in app.ts). */
+const OWNER_OR_REPRESENTATIVE: Array<Record<string, string[]>> = [{ applicantSession: [] }, { applicationAccessToken: [] }];
+const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 415: ErrorBody };
 
 /** JSON with sorted keys: two bodies that differ only in key order are the same application. */
 function canonicalJson(value: unknown): string {
@@ -60,10 +69,9 @@ export const applicationRoutes =
     const streams = createStreamRegistry();
     app.addHook('preClose', async () => streams.stopAll());
 
-    async function load(id: string): Promise<ApplicationRow> {
-      const application = await store.getApplication(id);
-      if (!application) throw new ApiError('APPLICATION_NOT_FOUND');
-      return application;
+    /** The application, if the caller may act on it; 404 otherwise (gateway/identity/applicants.ts). */
+    async function load(request: FastifyRequest, id: string): Promise<ApplicationRow> {
+      return (await deps.applicants.application(request, id)).application;
     }
     const statusOf = async (application: ApplicationRow) =>
       buildStatus(application, await store.listClocks({ applicationId: application.id }), orchestrator);
@@ -74,32 +82,55 @@ export const applicationRoutes =
         config: { invalidCode: 'APPLICATION_INVALID' },
         schema: {
           tags: ['applicant'],
-          summary: 'Submit one application; every department is driven from it',
+          summary: 'Submit one application; every department is driven from it. Signed in, it is yours; otherwise the answer carries its access token',
           headers: IdempotencyHeaders,
+          security: [{ applicantSession: [] }, {}],
           body: FormSchema,
           response: { 202: SubmissionAccepted, ...errors },
         },
       },
       async (request, reply) => {
         const form = request.body;
-        const idempotencyKey = request.headers['idempotency-key'] ?? null;
+        const caller = await deps.applicants.caller(request);
+        // Idempotency keys are scoped to their owner: a signed-in applicant's keys are theirs alone,
+        // so another applicant sending the same key creates their own application and learns nothing.
+        const scope = caller.kind === 'session' ? principal.account(caller.accountId) : 'anonymous';
+        const clientKey = request.headers['idempotency-key'];
+        const idempotencyKey = clientKey ? `${scope}:${clientKey}` : null;
         const bodyHash = createHash('sha256').update(canonicalJson(form)).digest('hex');
         const now = clock.now();
         // Time-ordered (UUID version 7, RFC 9562): applications submitted together sit together in
         // every index keyed by application, so a commit writes a few pages instead of one per application.
         const id = timeOrderedUuid();
+        const accessToken = caller.kind === 'session' ? null : issueToken('application');
+        const owner = caller.kind === 'session' ? principal.account(caller.accountId) : principal.token(sha256Hex(accessToken!));
         // Committed before the answer; its first department call starts at once (no claim).
         const { created, application } = await executor.create(
-          { id, idempotencyKey, bodyHash, form, submittedAt: now.toISOString() },
+          {
+            id,
+            idempotencyKey,
+            bodyHash,
+            form,
+            submittedAt: now.toISOString(),
+            access: [
+              { principal: owner, relation: 'owner' },
+              { principal: deps.applicants.mobilePrincipal(form.legalRepresentative.mobile), relation: 'legal_representative' },
+            ],
+          },
           orchestrator.start(id, now),
         );
         if (!created && application.bodyHash !== bodyHash) throw new ApiError('IDEMPOTENCY_KEY_REUSED');
-        if (created) request.log.info({ applicationId: id }, 'application submitted');
+        if (created) request.log.info({ applicationId: id, owner: caller.kind === 'session' ? 'account' : 'access_token' }, 'application submitted');
         const statusUrl = `/v1/applications/${application.id}`;
+        // The access token goes out once, with the answer that created the application. A repeat of
+        // an anonymous submission gets the id only: whoever repeats it proves nothing but knowledge
+        // of the key and the form (the holder of the token, or the legal representative signing in,
+        // can still act on it).
         return reply
           .code(202)
           .header('location', statusUrl)
-          .send({ id: application.id, state: application.state, statusUrl, eventsUrl: `${statusUrl}/events` });
+          .header('cache-control', 'no-store')
+          .send({ id: application.id, state: application.state, statusUrl, eventsUrl: `${statusUrl}/events`, ...(created && accessToken ? { accessToken } : {}) });
       },
     );
 
@@ -110,10 +141,11 @@ export const applicationRoutes =
           tags: ['applicant'],
           summary: 'The application and every step: state, times, results, deadlines and SLA state',
           params: IdParams,
-          response: { 200: ApplicationStatus, 404: ErrorBody },
+          security: OWNER_OR_REPRESENTATIVE,
+          response: { 200: ApplicationStatus, 401: ErrorBody, 404: ErrorBody },
         },
       },
-      async (request) => statusOf(await load(request.params.id)),
+      async (request) => statusOf(await load(request, request.params.id)),
     );
 
     app.get(
@@ -124,19 +156,28 @@ export const applicationRoutes =
           summary: 'Live status as server-sent events (event: <type>, data: ApplicationEvent JSON); resumes after Last-Event-ID',
           params: IdParams,
           headers: z.object({ 'last-event-id': z.string().regex(/^\d+$/).optional() }),
+          security: OWNER_OR_REPRESENTATIVE,
           // 200 is documentation only: the stream is written to the raw socket (the reply is hijacked).
           response: {
             200: {
               description: 'One event per change: "id: <seq>", "event: <type>", "data: <ApplicationEvent JSON>"',
               content: { 'text/event-stream': { schema: z.string() } },
             },
+            401: ErrorBody,
             404: ErrorBody,
           },
         },
       },
       async (request, reply) => {
-        const application = await load(request.params.id);
+        // Authorised once, before the stream opens (the portal reads it with fetch and this header).
+        const application = await load(request, request.params.id);
         reply.hijack();
+        // HEAD: the headers alone. (Node sends a HEAD response's headers only at its end, so a
+        // stream that stays open would never answer at all.)
+        if (request.method === 'HEAD') {
+          reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' }).end();
+          return;
+        }
         openEventStream({
           raw: reply.raw,
           applicationId: application.id,
@@ -159,12 +200,13 @@ export const applicationRoutes =
           tags: ['applicant'],
           summary: 'Answer a request for correction (补正): send only the corrected sections; the rejecting department gets the request again',
           params: IdParams,
+          security: OWNER_OR_REPRESENTATIVE,
           body: ApplicationCorrection,
           response: { 202: ApplicationStatus, ...errors },
         },
       },
       async (request, reply) => {
-        const current = await load(request.params.id);
+        const current = await load(request, request.params.id);
         const fields = request.body.fields as Record<string, unknown>;
         const check = (form: ApplicationForm) => {
           const parsed = FormSchema.safeParse(mergeCorrection(form, fields));
@@ -182,6 +224,13 @@ export const applicationRoutes =
         });
         if (!outcome.applied) throw new ApiError(outcome.reason === 'not_found' ? 'APPLICATION_NOT_FOUND' : 'CORRECTION_NOT_EXPECTED');
         request.log.info({ applicationId: current.id, fields: Object.keys(fields) }, 'correction submitted');
+        // A corrected legal representative: the new one may sign in and see it, the former may not.
+        // (Authorisation reads the current form itself; this keeps "my applications" in step.)
+        const before = current.form.legalRepresentative.mobile;
+        const after = outcome.application.form.legalRepresentative.mobile;
+        if (before !== after) {
+          await store.replaceApplicationAccess(current.id, 'legal_representative', [deps.applicants.mobilePrincipal(after)], now.toISOString());
+        }
         return reply.code(202).send(await statusOf(outcome.application));
       },
     );
@@ -193,13 +242,14 @@ export const applicationRoutes =
           tags: ['applicant'],
           summary: 'Withdraw the application: possible while no licence can be issued (before the regulator is asked, or while it waits on a correction); 409 while the licence request is with the regulator, and once it is issued',
           params: IdParams,
+          security: OWNER_OR_REPRESENTATIVE,
           // The body is optional: a POST without one arrives as null.
           body: z.object({ reason: z.string().max(500).optional() }).nullish(),
           response: { 200: ApplicationStatus, ...errors },
         },
       },
       async (request) => {
-        const current = await load(request.params.id);
+        const current = await load(request, request.params.id);
         const now = clock.now();
         let licence: StepPhase | undefined;
         const outcome = await executor.apply(current.id, {}, (ctx) => {

@@ -4,6 +4,7 @@
 // `${timestamp}.${rawBody}` with its secret (HMAC-SHA256, "v1=<hex>" in x-department-signature) and
 // sends the unix timestamp in x-department-timestamp. For GET the signed body is the request path.
 // Order of checks: who (401) → fresh (401) → signature (401) → own step (403) → replay (401).
+// During a secret change-over (DEPT_<STEP>_SECRET_PREVIOUS) a signature with either secret verifies.
 
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -16,7 +17,7 @@ import {
   StepId,
   TIMESTAMP_HEADER,
   issuesToDetails,
-  verifyCallbackSignature,
+  verifySignature,
   type ErrorCode,
 } from '../../contracts/index.ts';
 import type { GatewayDeps } from '../deps.ts';
@@ -60,7 +61,8 @@ export const departmentRoutes =
       if (!/^\d{9,11}$/.test(timestamp) || Math.abs(clock.now().getTime() / 1000 - sentAt) > config.callbacks.maxSkewSeconds) {
         return refuse('CALLBACK_STALE', 'stale');
       }
-      if (!verifyCallbackSignature(department.secret, timestamp, signedBody, signature)) return refuse('CALLBACK_SIGNATURE_INVALID', 'forged');
+      const secrets = department.previousSecret ? [department.secret, department.previousSecret] : [department.secret];
+      if (!verifySignature(secrets, timestamp, signedBody, signature)) return refuse('CALLBACK_SIGNATURE_INVALID', 'forged');
       if (caller !== step) return refuse('CALLBACK_STEP_FORBIDDEN', 'wrong_step');
     }
 
@@ -76,6 +78,7 @@ export const departmentRoutes =
           summary: 'A department reports the outcome of an accepted request (signed; duplicates and replays are harmless)',
           params: StepParams,
           headers: AuthHeaders,
+          security: [{ departmentSignature: [] }],
           // Validated by hand AFTER the signature check: an unauthenticated caller learns nothing.
           body: z.unknown().describe('A DepartmentCallback document (see components)'),
           response: { 200: z.object({ received: z.literal(true), applied: z.boolean() }), 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
@@ -139,6 +142,7 @@ export const departmentRoutes =
           summary: "Exactly the application fields this department is entitled to (its step's request document); signed like a callback, over the request path",
           params: StepParams.extend({ id: z.string().min(1).max(64) }),
           headers: AuthHeaders,
+          security: [{ departmentSignature: [] }],
           response: { 200: z.record(z.string(), z.unknown()), 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody },
         },
       },

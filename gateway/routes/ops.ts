@@ -1,7 +1,10 @@
 // Ops API for the city's service centre: SLA overview, the lists behind it, monthly reports,
 // retrying a stuck step, department health, and the working-day calendar.
+//
+// Every route declares the least role it needs (config.opsRole, checked by
+// gateway/identity/ops.ts) and the actions are audited (config.audit): viewer reads, operator acts
+// on applications, admin loads calendars (and manages credentials, routes/ops-access.ts).
 
-import { timingSafeEqual } from 'node:crypto';
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -23,21 +26,15 @@ export const opsRoutes =
     const { store, orchestrator, clock, calendar } = deps;
     const steps = orchestrator.steps.map((s) => s.id);
 
-    // Ops endpoints need the ops bearer token when one is configured.
-    app.addHook('onRequest', async (request) => {
-      const token = deps.config.opsToken;
-      if (!token) return;
-      const given = Buffer.from(request.headers.authorization ?? '');
-      const expected = Buffer.from(`Bearer ${token}`);
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new ApiError('OPS_UNAUTHORIZED');
-    });
-
     /** Clocks still running or paused (a finished clock keeps its final state, e.g. breached). */
     const openClocks = async () => (await store.listClocks({ states: OPEN_STATES })).filter((c) => c.finishedAt === null);
 
     app.get(
       '/v1/ops/sla',
-      { schema: { tags: ['ops'], summary: 'Live SLA: counts by state, per-department performance (last 30 days), at-risk and breached lists', response: { 401: ErrorBody, 200: SlaOverview } } },
+      {
+        config: { opsRole: 'viewer' },
+        schema: { tags: ['ops'], summary: 'Live SLA: counts by state, per-department performance (last 30 days), at-risk and breached lists (viewer)', response: { 401: ErrorBody, 403: ErrorBody, 200: SlaOverview } },
+      },
       async () => {
         const now = clock.now();
         // [now − 30 days, now] — the end is exclusive in the store, so include this very millisecond.
@@ -49,9 +46,10 @@ export const opsRoutes =
     app.get(
       '/v1/ops/applications',
       {
+        config: { opsRole: 'viewer' },
         schema: {
           tags: ['ops'],
-          summary: 'Applications by SLA state (of one step, or of the overall promise) or by application state',
+          summary: 'Applications by SLA state (of one step, or of the overall promise) or by application state (viewer)',
           querystring: z.object({
             sla: z.enum(['on_track', 'at_risk', 'breached', 'paused', 'met']).optional(),
             step: StepId.optional(),
@@ -60,6 +58,7 @@ export const opsRoutes =
           }),
           response: {
             401: ErrorBody,
+            403: ErrorBody,
             200: z.object({
               items: z.array(ClockSummary.extend({ companyName: z.string(), applicationState: ApplicationState })),
             }),
@@ -95,11 +94,12 @@ export const opsRoutes =
     app.post(
       '/v1/ops/applications/:id/steps/:step/retry',
       {
+        config: { opsRole: 'operator', audit: { action: 'step.retry' } },
         schema: {
           tags: ['ops'],
-          summary: 'Send a step that needs attention to its department again (same idempotency key)',
+          summary: 'Send a step that needs attention to its department again (same idempotency key) (operator; audited)',
           params: z.object({ id: z.string().min(1).max(64), step: StepId }),
-          response: { 401: ErrorBody, 202: z.object({ applicationId: z.string(), step: StepId, state: z.string() }), 404: ErrorBody, 409: ErrorBody },
+          response: { 401: ErrorBody, 403: ErrorBody, 202: z.object({ applicationId: z.string(), step: StepId, state: z.string() }), 404: ErrorBody, 409: ErrorBody },
         },
       },
       async (request, reply) => {
@@ -108,7 +108,7 @@ export const opsRoutes =
         const now = clock.now();
         const outcome = await deps.executor.apply(id, {}, (ctx) => orchestrator.decide(ctx, { type: 'ops.retry', step, at: now.toISOString() }, now));
         if (!outcome.applied) throw new ApiError(outcome.reason === 'not_found' ? 'APPLICATION_NOT_FOUND' : 'STEP_NOT_RETRYABLE');
-        request.log.info({ applicationId: id, step }, 'ops retried a step');
+        request.log.info({ applicationId: id, step, opsCaller: request.opsCaller?.name }, 'ops retried a step');
         const status = buildStatus(outcome.application, await store.listClocks({ applicationId: id }), orchestrator);
         return reply.code(202).send({ applicationId: id, step, state: status.steps.find((s) => s.step === step)!.state });
       },
@@ -117,15 +117,16 @@ export const opsRoutes =
     app.get(
       '/v1/ops/reports/monthly',
       {
+        config: { opsRole: 'viewer' },
         schema: {
           tags: ['ops'],
-          summary: 'Per-department monthly report (Asia/Shanghai month): handled, on-time %, median and p90 working hours, breaches. JSON, or CSV with Accept: text/csv',
+          summary: 'Per-department monthly report (Asia/Shanghai month): handled, on-time %, median and p90 working hours, breaches. JSON, or CSV with Accept: text/csv (viewer)',
           querystring: z.object({
             month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'month is YYYY-MM, e.g. 2026-11'),
             format: z.enum(['json', 'csv']).optional().describe('Overrides the Accept header'),
           }),
           produces: ['application/json', 'text/csv'],
-          response: { 401: ErrorBody, 200: MonthlyReport, 400: ErrorBody },
+          response: { 401: ErrorBody, 403: ErrorBody, 200: MonthlyReport, 400: ErrorBody },
         },
       },
       async (request, reply) => {
@@ -152,10 +153,11 @@ export const opsRoutes =
     app.get(
       '/v1/ops/departments',
       {
+        config: { opsRole: 'viewer' },
         schema: {
           tags: ['ops'],
-          summary: 'Department health: circuit breaker state per department',
-          response: { 401: ErrorBody, 200: z.object({ departments: z.array(z.object({ step: StepId, circuit: z.enum(['closed', 'open', 'half_open']), url: z.string() })) }) },
+          summary: 'Department health: circuit breaker state per department (viewer)',
+          response: { 401: ErrorBody, 403: ErrorBody, 200: z.object({ departments: z.array(z.object({ step: StepId, circuit: z.enum(['closed', 'open', 'half_open']), url: z.string() })) }) },
         },
       },
       async () => ({
@@ -167,7 +169,10 @@ export const opsRoutes =
 
     app.get(
       '/v1/ops/calendar/:year',
-      { schema: { tags: ['ops'], summary: "A year's holiday and make-up-workday schedule", params: YearParams, response: { 401: ErrorBody, 200: CalendarYearDocument, 404: ErrorBody } } },
+      {
+        config: { opsRole: 'viewer' },
+        schema: { tags: ['ops'], summary: "A year's holiday and make-up-workday schedule (viewer)", params: YearParams, response: { 401: ErrorBody, 403: ErrorBody, 200: CalendarYearDocument, 404: ErrorBody } },
+      },
       async (request) => {
         const document = calendar.get(request.params.year);
         if (!document) throw new ApiError('CALENDAR_YEAR_NOT_LOADED');
@@ -178,13 +183,13 @@ export const opsRoutes =
     app.put(
       '/v1/ops/calendar/:year',
       {
-        config: { invalidCode: 'CALENDAR_INVALID' },
+        config: { invalidCode: 'CALENDAR_INVALID', opsRole: 'admin', audit: { action: 'calendar.load' } },
         schema: {
           tags: ['ops'],
-          summary: "Load (or replace) a year's schedule at run time; every open deadline is then re-planned in the background (replanned: how many applications were scheduled for it)",
+          summary: "Load (or replace) a year's schedule at run time; every open deadline is then re-planned in the background (replanned: how many applications were scheduled for it) (admin; audited)",
           params: YearParams,
           body: CalendarYearDocument,
-          response: { 401: ErrorBody, 200: z.object({ year: z.number(), replaced: z.boolean(), replanned: z.number().int() }), 400: ErrorBody },
+          response: { 401: ErrorBody, 403: ErrorBody, 200: z.object({ year: z.number(), replaced: z.boolean(), replanned: z.number().int() }), 400: ErrorBody },
         },
       },
       async (request) => {
@@ -194,7 +199,7 @@ export const opsRoutes =
         }
         const { replaced, replanScheduled: replanned } = await calendar.put(request.body, clock.now());
         deps.executor.wakeUp();
-        request.log.info({ year, replaced, replanned }, 'calendar year loaded; open deadlines scheduled for re-planning');
+        request.log.info({ year, replaced, replanned, opsCaller: request.opsCaller?.name }, 'calendar year loaded; open deadlines scheduled for re-planning');
         return { year, replaced, replanned };
       },
     );

@@ -79,6 +79,11 @@ export interface Database {
   transaction<T>(work: (conn: Conn) => Promise<T>): Promise<T>;
   /** Runs a multi-statement SQL script (migrations of the initial schema) on a connection in a transaction. */
   execScript(conn: Conn, text: string): Promise<void>;
+  /**
+   * Serialises the rest of the transaction with every other one taking the same named lock, across
+   * instances (PostgreSQL: a transaction-level advisory lock; SQLite: BEGIN IMMEDIATE already does).
+   */
+  lock(conn: Conn, name: string): Promise<void>;
   /** Queues a change notification for other instances, sent at commit (PostgreSQL; a no-op on SQLite). */
   notify(conn: Conn, payload: string): Promise<void>;
   /** Starts listening for other instances' notifications (PostgreSQL); returns a stop function. */
@@ -267,6 +272,7 @@ export function openSqlite(options: SqliteOptions): Database {
     transaction: (work) => inTransaction(db, 'BEGIN IMMEDIATE', work),
     // The single connection is held by the caller's transaction: run on it directly.
     execScript: async (_conn, text) => void raw.exec(text),
+    lock: async () => {},
     notify: async () => {},
     // One process per SQLite file in production: nobody else to hear from.
     listen: async () => async () => {},
@@ -359,6 +365,9 @@ export function openPostgres(options: PostgresOptions): Database {
     execScript: async (conn, text) => {
       // No parameters: pg sends it with the simple protocol, which takes several statements.
       await sql.raw(text).execute(conn);
+    },
+    lock: async (conn, name) => {
+      await sql`SELECT pg_advisory_xact_lock(hashtext(${`quanliantong:${schema ?? ''}:${name}`}))`.execute(conn);
     },
     notify: async (conn, payload) => {
       await sql`SELECT pg_notify(${CHANGE_CHANNEL}, ${payload})`.execute(conn);

@@ -94,7 +94,70 @@ export interface SchemaMigrationsTable {
   applied_at: Value;
 }
 
+// ── identity (migration 5; identity.ts) ──────────────────────────────────────────────────────
+export interface AccountsTable {
+  id: string;
+  mobile_key: string;
+  mobile_hint: string;
+  created_at: Value;
+  last_sign_in_at: Value;
+}
+export interface SignInCodesTable {
+  id: Generated<string | number>;
+  mobile_key: string;
+  code_hash: string;
+  issued_at: Value;
+  expires_at: Value;
+  attempts: ColumnType<number, number | undefined, number>;
+  max_attempts: number;
+  consumed_at: Value;
+}
+export interface SessionsTable {
+  token_hash: string;
+  account_id: string;
+  created_at: Value;
+  expires_at: Value;
+  revoked_at: Value;
+}
+export interface ApplicationAccessTable {
+  principal: string;
+  application_id: string;
+  relation: string;
+  submitted_at: Value;
+  granted_at: Value;
+}
+export interface OpsCredentialsTable {
+  name: string;
+  role: string;
+  token_hash: string;
+  created_at: Value;
+  created_by: string;
+  revoked_at: Value;
+}
+export interface AuditLogTable {
+  seq: number | string;
+  at: Value;
+  actor_name: string;
+  actor_role: string;
+  action: string;
+  application_id: string | null;
+  step: string | null;
+  year: number | null;
+  credential: string | null;
+  status: number;
+  code: string | null;
+  request_id: string;
+  prev_hash: string;
+  hash: string;
+}
+
 export interface DatabaseSchema {
+  accounts: AccountsTable;
+  sign_in_codes: SignInCodesTable;
+  sessions: SessionsTable;
+  application_access: ApplicationAccessTable;
+  ops_credentials: OpsCredentialsTable;
+  audit_log: AuditLogTable;
   applications: ApplicationsTable;
   application_forms: ApplicationFormsTable;
   effects: EffectsTable;

@@ -20,6 +20,7 @@ import { addMs, applicationChanges, assertClockOwner, assertTransition, keysToCl
 import type { Conn, Database } from './database.ts';
 import { clockValues, selectApplications, toApplication, toClock, toEffect } from './rows.ts';
 import type {
+  AccessGrant,
   ApplicationContext,
   ApplicationRow,
   ApplyOptions,
@@ -49,6 +50,8 @@ interface Settle<T> {
 /** An application as the batch sees it: loaded (or created) once, changed by each transition in turn. */
 interface Working {
   row: ApplicationRow;
+  /** A new application's principals (identity), written with it. */
+  access: AccessGrant[];
   eventSeq: number;
   clocks: Map<string, SlaClockRow>;
   isNew: boolean;
@@ -236,6 +239,7 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
           creditCode: changes.creditCode ?? null,
         };
         const w = blank(row, 0, true);
+        w.access = item.app.access ?? [];
         try {
           record(w, item.first, item, eventsBy);
         } catch (error) {
@@ -376,6 +380,11 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
         .insertInto('application_forms')
         .values(batch.map(({ row }) => ({ application_id: row.id, form: d.json(row.form as never), updated_at: row.updatedAt })))
         .execute();
+      // Identity: who may act on each new application, in the same transaction (never an application without its owner).
+      const grants = batch.flatMap(({ row, access }) =>
+        access.map((grant) => ({ principal: grant.principal, application_id: row.id, relation: grant.relation, submitted_at: row.submittedAt, granted_at: row.submittedAt })),
+      );
+      if (grants.length > 0) await conn.insertInto('application_access').values(grants).onConflict((oc) => oc.doNothing()).execute();
     }
 
     // Every changed application in one statement: an upsert whose insert never happens (each row
@@ -572,6 +581,7 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
 function blank(row: ApplicationRow, eventSeq: number, isNew: boolean): Working {
   return {
     row,
+    access: [],
     eventSeq,
     clocks: new Map(),
     isNew,

@@ -129,6 +129,12 @@ export interface NewApplication {
   bodyHash: string;
   form: ApplicationForm;
   submittedAt: string;
+  /**
+   * Identity: who may act on the application (its owner, its legal representative), written in the
+   * SAME transaction as the application, so no application is ever without its owner. Not written
+   * when the idempotency key already exists (created=false). See the identity section below.
+   */
+  access?: AccessGrant[];
 }
 
 export type ApplyOutcome =
@@ -297,7 +303,7 @@ export interface DueEffectCount {
   oldestDueAt: string;
 }
 
-export interface Store extends TransitionsPort, ApplicationsPort, OutboxPort, EventLogPort, ClocksPort, CalendarPort, MonitoringPort {
+export interface Store extends TransitionsPort, ApplicationsPort, OutboxPort, EventLogPort, ClocksPort, CalendarPort, MonitoringPort, IdentityStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations under a lock; safe when several instances start at once. */
   migrate(): Promise<void>;
@@ -306,4 +312,159 @@ export interface Store extends TransitionsPort, ApplicationsPort, OutboxPort, Ev
   ping(): Promise<void>;
   /** Group commit at work: write transactions committed, and the transitions they carried. */
   writeStats(): { commits: number; transitions: number; largestBatch: number };
+}
+
+// ═════════════════════════════════════════════════════════════════════════════════════════════
+// Identity store: applicant accounts, one-time sign-in codes, sessions, who may act on which
+// application, ops credentials and the audit log (docs/security.md). Kept apart from the
+// orchestration ports above: migration 5, gateway/store/identity.ts. Secrets never reach the store: tokens and codes arrive as hashes, mobile
+// numbers as keyed hashes ("mobile:<hmac>"), so a copy of the database gives away no credential.
+// ═════════════════════════════════════════════════════════════════════════════════════════════
+
+/** How a principal relates to an application. */
+export type AccessRelation = 'owner' | 'legal_representative';
+
+/**
+ * A principal is an opaque string naming who holds a right: "account:<id>" (a signed-in applicant),
+ * "mobile:<keyed hash>" (whoever signs in with that number), "token:<sha-256>" (whoever holds that
+ * application access token).
+ */
+export interface AccessGrant {
+  principal: string;
+  relation: AccessRelation;
+}
+
+export interface NewSignInCode {
+  mobileKey: string;
+  /** Keyed hash of the code (never the code). */
+  codeHash: string;
+  issuedAt: string;
+  expiresAt: string;
+  /** Wrong guesses allowed before the code is dead. */
+  maxAttempts: number;
+  /** Per-number issuance limits, enforced atomically with the insert. */
+  limits: { minIntervalMs: number; maxPerWindow: number; windowMs: number };
+}
+
+export type IssueCodeOutcome = { issued: true } | { issued: false; retryAfterMs: number };
+
+export interface SignInAttempt {
+  mobileKey: string;
+  codeHash: string;
+  at: string;
+  /** Shown back to the applicant (e.g. 138****0001); the number itself is never stored. */
+  mobileHint: string;
+  /** The session to create when the code is right. */
+  session: { tokenHash: string; expiresAt: string };
+}
+
+export type SignInOutcome =
+  | { ok: true; accountId: string }
+  /** none: no live code for the number (never asked, used, superseded or expired); wrong: counted; exhausted: too many wrong guesses. */
+  | { ok: false; reason: 'none' | 'wrong' | 'exhausted' };
+
+export interface SessionRow {
+  accountId: string;
+  mobileKey: string;
+  mobileHint: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface AccessibleApplication {
+  id: string;
+  companyName: string;
+  state: ApplicationState;
+  submittedAt: string;
+  completedAt: string | null;
+  relations: AccessRelation[];
+  /**
+   * The legal representative's mobile number in the application's CURRENT form. The caller checks a
+   * legal_representative relation against it (a correction may have named someone else since).
+   */
+  legalRepresentativeMobile: string;
+}
+
+export interface OpsCredentialRow {
+  name: string;
+  role: 'viewer' | 'operator' | 'admin';
+  tokenHash: string;
+  createdAt: string;
+  createdBy: string;
+  revokedAt: string | null;
+}
+
+export interface NewAuditEntry {
+  at: string;
+  actorName: string;
+  actorRole: string;
+  action: string;
+  applicationId: string | null;
+  step: string | null;
+  year: number | null;
+  credential: string | null;
+  status: number;
+  code: string | null;
+  requestId: string;
+}
+
+/** An appended entry: its position in the chain and the hashes that link it (see audit-chain.ts). */
+export interface AuditRecord extends NewAuditEntry {
+  seq: number;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditQuery {
+  /** 'desc' (newest first, for people) or 'asc' (chain order, for the verifier). */
+  order: 'asc' | 'desc';
+  limit: number;
+  /** Entries with seq < before (desc paging) / seq > after (asc paging). */
+  beforeSeq?: number;
+  afterSeq?: number;
+  action?: string;
+  actorName?: string;
+  applicationId?: string;
+  /** Entries at or after `from` and before `to`. */
+  from?: string;
+  to?: string;
+}
+
+export interface IdentityStore {
+  /**
+   * Records a new sign-in code for a number unless the number asked too often (atomically, so
+   * concurrent requests cannot get past the limit). Only the newest code of a number is live.
+   */
+  issueSignInCode(code: NewSignInCode): Promise<IssueCodeOutcome>;
+  /**
+   * Checks the number's live code in one transaction: a wrong guess is counted, a right one
+   * consumes the code, creates the number's account if it has none, and opens the session.
+   */
+  signIn(attempt: SignInAttempt): Promise<SignInOutcome>;
+  /** A session that exists, is not revoked and has not expired at `now`. */
+  getSession(tokenHash: string, now: string): Promise<SessionRow | undefined>;
+  /** Revokes a session; false if there was no such live session. */
+  revokeSession(tokenHash: string, at: string): Promise<boolean>;
+
+  /** The relations any of `principals` has to the application (empty: none). */
+  getApplicationAccess(applicationId: string, principals: string[]): Promise<AccessRelation[]>;
+  /** Replaces the application's principals of one relation (e.g. after a correction names a new legal representative). */
+  replaceApplicationAccess(applicationId: string, relation: AccessRelation, principals: string[], at: string): Promise<void>;
+  /** Applications any of `principals` relates to, newest first (submittedAt, then id, descending), after the cursor. */
+  listAccessibleApplications(principals: string[], page: { limit: number; before?: { submittedAt: string; id: string } }): Promise<AccessibleApplication[]>;
+
+  /** Inserts a credential; false if the name exists (names are never reused, revoked or not). */
+  createOpsCredential(row: OpsCredentialRow): Promise<boolean>;
+  /** The credential with this token hash, revoked or not. */
+  getOpsCredential(tokenHash: string): Promise<OpsCredentialRow | undefined>;
+  listOpsCredentials(): Promise<OpsCredentialRow[]>;
+  /** Marks it revoked (the first revocation time stays); undefined if there is no such name. */
+  revokeOpsCredential(name: string, at: string): Promise<OpsCredentialRow | undefined>;
+
+  /**
+   * Appends an entry at the end of the hash chain. Appends are serialised across every instance
+   * sharing the database, so the chain never forks.
+   */
+  appendAudit(entry: NewAuditEntry): Promise<AuditRecord>;
+  listAudit(query: AuditQuery): Promise<AuditRecord[]>;
 }

@@ -8,6 +8,10 @@
 // before the request is processed (a retry with the same key then does the work once); a
 // 'timeout' fault processes the request and only withholds the answer, like a department that did
 // the work and lost the reply.
+//
+// Authentication: every request to /requests must be signed by the gateway (./gateway-auth.ts);
+// an unsigned, forged, stale or replayed one is refused with 401 before anything else happens.
+// Callbacks are signed with the shared secret (and the previous one too during a change-over).
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -20,7 +24,7 @@ import {
   STEP_CONTRACTS,
   TIMESTAMP_HEADER,
   issuesToDetails,
-  signCallback,
+  signatureHeader,
   type DepartmentAnswer,
   type DepartmentCallback,
   type FieldIssue,
@@ -29,6 +33,7 @@ import {
   type StepRequestData,
   type StepResult,
 } from '../../contracts/index.ts';
+import { createGatewayAuth } from './gateway-auth.ts';
 import { MockBehaviourDocument, resolveBehaviour, type ErrorKind, type MockBehaviour, type MockBehaviourInput, type MockMode } from './behaviour.ts';
 import { mulberry32, pick, randomChars, randomInt, type Random } from './random.ts';
 
@@ -58,8 +63,15 @@ export interface MockStepDefinition<S extends StepId> {
 }
 
 export interface MockDepartmentOptions {
-  /** HMAC secret shared with the gateway for signing callbacks. */
+  /** HMAC secret shared with the gateway: signs callbacks, verifies the gateway's requests. */
   secret: string;
+  /**
+   * During a secret change-over: the other secret still valid. The gateway's requests may be
+   * signed with either; callbacks carry a signature with each (docs/departments.md "Rotating a secret").
+   */
+  previousSecret?: string;
+  /** Replay window for the gateway's requests, in seconds (default 300). */
+  maxSkewSeconds?: number;
   /** Default '127.0.0.1': tests and benchmarks stay on loopback. */
   host?: string;
   /** Default 0: an ephemeral port. */
@@ -138,6 +150,8 @@ interface Entry {
 }
 
 const HTTP_STATUS = { completed: 200, accepted: 202, rejected: 422 } as const;
+/** The parsed body of a request whose text is not JSON (reported after authentication). */
+const NOT_JSON = Symbol('not JSON');
 const REFERENCE_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 
 /** yyyymmdd in China Standard Time (UTC+8, no daylight saving), as departments stamp their references. */
@@ -179,6 +193,8 @@ export async function startMock<S extends StepId>(definition: MockStepDefinition
   // Every pending wait and callback delivery listens on this one signal; under load there are many.
   setMaxListeners(0, lifetime.signal);
   const agent = new Agent({ connect: { timeout: 2_000 }, headersTimeout: 5_000, bodyTimeout: 5_000, keepAliveTimeout: 1_000 });
+  const secrets = options.previousSecret ? [options.secret, options.previousSecret] : [options.secret];
+  const gatewayAuth = createGatewayAuth({ secrets, clock, ...(options.maxSkewSeconds !== undefined ? { maxSkewSeconds: options.maxSkewSeconds } : {}) });
 
   const app: FastifyInstance = options.logger
     ? Fastify({ loggerInstance: options.logger.child({ mock: step }), forceCloseConnections: true })
@@ -360,7 +376,7 @@ export async function startMock<S extends StepId>(definition: MockStepDefinition
           headers: {
             'content-type': 'application/json',
             [TIMESTAMP_HEADER]: timestamp,
-            [SIGNATURE_HEADER]: signCallback(options.secret, timestamp, rawBody),
+            [SIGNATURE_HEADER]: signatureHeader(secrets, timestamp, rawBody),
             [DEPARTMENT_HEADER]: step,
           },
           body: rawBody,
@@ -405,6 +421,27 @@ export async function startMock<S extends StepId>(definition: MockStepDefinition
     return { ok: true, envelope: envelope.data, data: data.data };
   }
 
+  // The raw text is kept: the gateway's signature covers the exact bytes. A body that is not JSON is
+  // reported only after the signature was checked (an unauthenticated caller learns nothing).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const raw = body as string;
+    (request as FastifyRequest & { rawBody?: string }).rawBody = raw;
+    try {
+      done(null, raw === '' ? undefined : JSON.parse(raw));
+    } catch {
+      done(null, NOT_JSON);
+    }
+  });
+
+  /** Refuses a request the gateway did not sign (401 { code, message }); true when it may proceed. */
+  function authenticated(request: FastifyRequest, reply: FastifyReply, bodyOrPath: string): boolean {
+    const result = gatewayAuth.check(request.headers, bodyOrPath);
+    if (result.ok) return true;
+    void reply.code(result.status).send(result.body);
+    return false;
+  }
+
   app.setErrorHandler((error: { statusCode?: number; message?: string }, request, reply) => {
     const status = error.statusCode ?? 500;
     if (status < 500) return reply.code(status).send({ code: 'DEPARTMENT_REQUEST_INVALID', message: error.message ?? 'Bad request' });
@@ -418,9 +455,13 @@ export async function startMock<S extends StepId>(definition: MockStepDefinition
   app.get('/health', async () => ({ status: 'ok', step }));
 
   app.post('/requests', async (request, reply) => {
+    if (!authenticated(request, reply, (request as FastifyRequest & { rawBody?: string }).rawBody ?? '')) return reply;
     const b = behaviour;
     const receivedAt = clock().toISOString();
     if (!(await wait(latency(b)))) return hangUp(request, reply);
+    if (request.body === NOT_JSON) {
+      return reply.code(400).send({ code: 'DEPARTMENT_REQUEST_INVALID', message: 'The body is not valid JSON; send the request envelope as application/json.' });
+    }
     const parsed = parseRequest(request);
     if (!parsed.ok) {
       return reply.code(400).send({ code: 'DEPARTMENT_REQUEST_INVALID', message: 'The request is invalid; correct the fields listed in details.', details: parsed.details });
@@ -462,6 +503,7 @@ export async function startMock<S extends StepId>(definition: MockStepDefinition
   });
 
   app.get<{ Params: { reference: string } }>('/requests/:reference', async (request, reply) => {
+    if (!authenticated(request, reply, request.url.split('?')[0]!)) return reply;
     const b = behaviour;
     if (!(await wait(latency(b)))) return hangUp(request, reply);
     const fault = drawFault(b);
@@ -507,6 +549,7 @@ export async function startMock<S extends StepId>(definition: MockStepDefinition
     callbacks = [];
     behaviour = initialBehaviour;
     capacityWindow = undefined;
+    gatewayAuth.reset();
   }
 
   try {

@@ -2,6 +2,8 @@
 export { ERROR_KINDS, ErrorKind, MockBehaviourDocument, MockMode, resolveBehaviour } from './behaviour.ts';
 export type { MockBehaviour, MockBehaviourInput } from './behaviour.ts';
 export { chinaDate, startMock } from './department-server.ts';
+export { createGatewayAuth } from './gateway-auth.ts';
+export type { GatewayAuth, GatewayAuthOptions, GatewayAuthResult } from './gateway-auth.ts';
 export type {
   MockDepartment,
   MockDepartmentOptions,

@@ -133,7 +133,7 @@ t.test('ops load the 2027 schedule at run time: provisional deadlines become fin
   const restarted = await second.app.inject({ method: 'GET', url: `/v1/calendar/deadline?from=${encodeURIComponent('2026-12-31T16:00:00+08:00')}&workingDays=1` });
   t.equal(restarted.statusCode, 200);
   t.match(restarted.json(), { deadline: local('2027-01-04T16:00:00'), provisional: false }, 'the restarted gateway uses the loaded year');
-  t.same((await second.app.inject({ method: 'GET', url: '/v1/ops/calendar/2027' })).json(), schedule2027());
+  t.same((await second.app.inject({ method: 'GET', url: '/v1/ops/calendar/2027', headers: { authorization: `Bearer ${h.opsTokens.viewer}` } })).json(), schedule2027());
 });
 
 t.test('invalid calendar documents are refused with CALENDAR_INVALID and the paths to fix; the loaded year stays in force', async (t) => {
@@ -176,15 +176,17 @@ t.test('invalid calendar documents are refused with CALENDAR_INVALID and the pat
   t.match(await h.http('PUT', '/v1/ops/calendar/2027', '{"year":2027,'), { status: 400, body: { code: 'BODY_NOT_JSON' } });
 });
 
-t.test('with an ops token, the calendar is for ops only; the deadline calculator stays public', async (t) => {
-  const token = 'ops-token-0123456789abcdef';
-  const h = await startHarness(t, { fakeClockAt: '2026-11-30T09:00:00+08:00', config: { opsToken: token } });
-  t.match(await h.http('GET', '/v1/ops/calendar/2026'), { status: 401, body: { code: 'OPS_UNAUTHORIZED' } });
-  t.match(await h.http('PUT', '/v1/ops/calendar/2027', schedule2027()), { status: 401, body: { code: 'OPS_UNAUTHORIZED' } });
-  t.match(await h.http('PUT', '/v1/ops/calendar/2027', schedule2027(), { authorization: `Bearer ${token.slice(0, -1)}x` }), { status: 401, body: { code: 'OPS_UNAUTHORIZED' } });
-  t.equal((await h.http('GET', '/v1/ops/calendar/2027', undefined, { authorization: `Bearer ${token}` })).status, 404, 'nothing was loaded by the refused PUTs');
-  t.equal((await h.http('PUT', '/v1/ops/calendar/2027', schedule2027(), { authorization: `Bearer ${token}` })).status, 200);
-  t.equal((await deadline(h, '2026-12-31T16:00:00+08:00', 1)).status, 200, 'the calculator needs no token');
+t.test('the calendar is for ops only: viewers read it, only admins load a year; the deadline calculator stays public', async (t) => {
+  const h = await startHarness(t, { fakeClockAt: '2026-11-30T09:00:00+08:00' });
+  const as = (role: keyof typeof h.opsTokens) => ({ authorization: `Bearer ${h.opsTokens[role]}` });
+  t.match(await h.anonymous('GET', '/v1/ops/calendar/2026'), { status: 401, body: { code: 'OPS_UNAUTHORIZED' } });
+  t.match(await h.anonymous('PUT', '/v1/ops/calendar/2027', schedule2027()), { status: 401, body: { code: 'OPS_UNAUTHORIZED' } });
+  t.match(await h.anonymous('PUT', '/v1/ops/calendar/2027', schedule2027(), { authorization: `Bearer ${h.opsTokens.admin.slice(0, -1)}x` }), { status: 401, body: { code: 'OPS_UNAUTHORIZED' } });
+  t.match(await h.anonymous('PUT', '/v1/ops/calendar/2027', schedule2027(), as('operator')), { status: 403, body: { code: 'OPS_FORBIDDEN' } });
+  t.equal((await h.anonymous('GET', '/v1/ops/calendar/2026', undefined, as('viewer'))).status, 200, 'a viewer reads');
+  t.equal((await h.anonymous('GET', '/v1/ops/calendar/2027', undefined, as('viewer'))).status, 404, 'nothing was loaded by the refused PUTs');
+  t.equal((await h.anonymous('PUT', '/v1/ops/calendar/2027', schedule2027(), as('admin'))).status, 200);
+  t.equal((await deadline(h, '2026-12-31T16:00:00+08:00', 1)).status, 200, 'the calculator needs no credential');
 });
 
 t.test('re-planning after a calendar change is durable background work: a crash part-way leaves the rest scheduled, and another instance finishes it with the new schedule', async (t) => {

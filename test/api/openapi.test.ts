@@ -10,10 +10,11 @@ interface Operation {
   responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
   tags?: string[];
   summary?: string;
+  security?: Array<Record<string, string[]>>;
 }
 
 interface Expected {
-  method: 'get' | 'post' | 'put';
+  method: 'get' | 'post' | 'put' | 'delete';
   path: string;
   /** Parameters that must be documented, as "in:name". */
   params?: string[];
@@ -26,23 +27,38 @@ interface Expected {
 const ERROR = 'Error';
 
 const EXPECTED: Expected[] = [
-  { method: 'post', path: '/v1/applications', params: ['header:idempotency-key'], body: 'ApplicationForm', responses: { 202: 'SubmissionAccepted', 400: ERROR, 409: ERROR, 413: ERROR, 415: ERROR } },
-  { method: 'get', path: '/v1/applications/{id}', params: ['path:id'], responses: { 200: 'ApplicationStatus', 404: ERROR } },
+  { method: 'post', path: '/v1/applications', params: ['header:idempotency-key'], body: 'ApplicationForm', responses: { 202: 'SubmissionAccepted', 400: ERROR, 401: ERROR, 409: ERROR, 413: ERROR, 415: ERROR } },
+  { method: 'get', path: '/v1/applications/{id}', params: ['path:id'], responses: { 200: 'ApplicationStatus', 401: ERROR, 404: ERROR } },
   { method: 'get', path: '/v1/examples/application', responses: { 200: 'ApplicationForm' } },
-  { method: 'get', path: '/v1/applications/{id}/events', params: ['path:id', 'header:last-event-id'], responses: { 200: true, 404: ERROR } },
-  { method: 'post', path: '/v1/applications/{id}/corrections', params: ['path:id'], body: 'ApplicationCorrection', responses: { 202: 'ApplicationStatus', 400: ERROR, 404: ERROR, 409: ERROR } },
-  { method: 'post', path: '/v1/applications/{id}/withdrawal', params: ['path:id'], body: true, responses: { 200: 'ApplicationStatus', 404: ERROR, 409: ERROR } },
+  { method: 'get', path: '/v1/applications/{id}/events', params: ['path:id', 'header:last-event-id'], responses: { 200: true, 401: ERROR, 404: ERROR } },
+  { method: 'post', path: '/v1/applications/{id}/corrections', params: ['path:id'], body: 'ApplicationCorrection', responses: { 202: 'ApplicationStatus', 400: ERROR, 401: ERROR, 404: ERROR, 409: ERROR } },
+  { method: 'post', path: '/v1/applications/{id}/withdrawal', params: ['path:id'], body: true, responses: { 200: 'ApplicationStatus', 401: ERROR, 404: ERROR, 409: ERROR } },
+  { method: 'post', path: '/v1/applicant/sign-in-codes', body: 'SignInCodeRequest', responses: { 202: 'SignInCodeSent', 400: ERROR, 429: ERROR, 503: ERROR } },
+  { method: 'post', path: '/v1/applicant/sessions', body: 'SignInRequest', responses: { 201: 'ApplicantSession', 400: ERROR, 401: ERROR } },
+  { method: 'get', path: '/v1/applicant/session', responses: { 200: 'ApplicantSessionInfo', 401: ERROR } },
+  { method: 'delete', path: '/v1/applicant/session', responses: { 204: true, 401: ERROR } },
+  { method: 'get', path: '/v1/applicant/applications', params: ['query:cursor', 'query:limit'], responses: { 200: 'MyApplicationsPage', 400: ERROR, 401: ERROR } },
+  { method: 'get', path: '/v1/ops/me', responses: { 200: 'OpsIdentity', 401: ERROR, 403: ERROR } },
+  { method: 'get', path: '/v1/ops/credentials', responses: { 200: true, 401: ERROR, 403: ERROR } },
+  { method: 'post', path: '/v1/ops/credentials', body: 'NewOpsCredential', responses: { 201: 'OpsCredentialIssued', 400: ERROR, 401: ERROR, 403: ERROR, 409: ERROR } },
+  { method: 'delete', path: '/v1/ops/credentials/{name}', params: ['path:name'], responses: { 200: 'OpsCredential', 401: ERROR, 403: ERROR, 404: ERROR, 409: ERROR } },
+  {
+    method: 'get',
+    path: '/v1/ops/audit',
+    params: ['query:action', 'query:actor', 'query:applicationId', 'query:from', 'query:to', 'query:before', 'query:limit'],
+    responses: { 200: 'AuditPage', 400: ERROR, 401: ERROR, 403: ERROR },
+  },
   {
     method: 'post',
     path: '/v1/departments/{step}/callbacks',
-    params: ['path:step', 'header:x-department-id', 'header:x-department-timestamp', 'header:x-department-signature'],
+    params: ['path:step', 'header:x-department-id', 'header:x-department-timestamp'] /* the signature: securitySchemes.departmentSignature */,
     body: true,
     responses: { 200: true, 400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR },
   },
   {
     method: 'get',
     path: '/v1/departments/{step}/applications/{id}',
-    params: ['path:step', 'path:id', 'header:x-department-id', 'header:x-department-timestamp', 'header:x-department-signature'],
+    params: ['path:step', 'path:id', 'header:x-department-id', 'header:x-department-timestamp'] /* the signature: securitySchemes.departmentSignature */,
     responses: { 200: true, 401: ERROR, 403: ERROR, 404: ERROR, 409: ERROR },
   },
   { method: 'get', path: '/v1/ops/sla', responses: { 200: 'SlaOverview' } },
@@ -77,6 +93,15 @@ const COMPONENTS = [
   'CalendarYearDocument',
   'SlaOverview',
   'MonthlyReport',
+  'SignInCodeRequest',
+  'SignInRequest',
+  'ApplicantSession',
+  'MyApplicationsPage',
+  'MyApplication',
+  'OpsRole',
+  'OpsCredential',
+  'OpsCredentialIssued',
+  'AuditEntry',
   ...['BusinessLicence', 'SealEngraving', 'TaxInvoice', 'SocialInsurance', 'BankAccount', 'PostalDelivery', 'HousingFund'].flatMap((s) => [`${s}Request`, `${s}Result`]),
 ];
 
@@ -91,7 +116,18 @@ t.test('GET /openapi.json documents every route with its schemas', async (t) => 
   const reply = await h.http('GET', '/openapi.json');
   t.equal(reply.status, 200);
   t.match(String(reply.headers['content-type']), /application\/json/);
-  const doc = reply.body as { openapi: string; info: { title: string; version: string }; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };
+  const doc = reply.body as {
+    openapi: string;
+    info: { title: string; version: string };
+    paths: Record<string, Record<string, Operation>>;
+    components: { schemas: Record<string, unknown>; securitySchemes: Record<string, { type: string; scheme?: string }> };
+  };
+  t.match(doc.components.securitySchemes, {
+    applicantSession: { type: 'http', scheme: 'bearer' },
+    applicationAccessToken: { type: 'http', scheme: 'bearer' },
+    opsCredential: { type: 'http', scheme: 'bearer' },
+    departmentSignature: { type: 'apiKey' },
+  });
   t.match(doc.openapi, /^3\.\d+\.\d+$/, 'OpenAPI 3.x');
   t.ok(doc.info.title && doc.info.version, 'has a title and version');
 
@@ -124,7 +160,13 @@ t.test('GET /openapi.json documents every route with its schemas', async (t) => 
       }
     }
     t.ok(Object.keys(op.responses).some((s) => s.startsWith('2')), `${label} documents a success response`);
-    if (e.path.startsWith('/v1/ops/')) t.ok(op.responses['401'], `${label} documents 401 OPS_UNAUTHORIZED`);
+    if (e.path.startsWith('/v1/ops/')) {
+      t.ok(op.responses['401'] && op.responses['403'], `${label} documents 401 OPS_UNAUTHORIZED and 403 OPS_FORBIDDEN`);
+      t.same(op.security, [{ opsCredential: [] }], `${label} needs an ops credential`);
+      t.match(op.summary, /\((viewer|operator|admin)[;)]/, `${label} names its role`);
+    }
+    if (/^\/v1\/applications\/\{id\}/.test(e.path)) t.same(op.security, [{ applicantSession: [] }, { applicationAccessToken: [] }], `${label} needs the owner's or the legal representative's credential`);
+    if (e.path.startsWith('/v1/departments/')) t.same(op.security, [{ departmentSignature: [] }], `${label} is signed by a department`);
   }
   // Exactly the routes above (and nothing undocumented sneaks in, nor the hidden openapi route itself).
   const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));

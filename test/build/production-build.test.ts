@@ -32,6 +32,13 @@ t.test('npm run build → node dist/gateway/server.js serves and stops on SIGTER
     env[`${prefix}_URL`] = `http://127.0.0.1:9/${step}`;
     env[`${prefix}_SECRET`] = `production-build-test-secret-${step}`;
   }
+  // Production fails closed: it needs its credentials (docs/security.md).
+  Object.assign(env, {
+    OPS_ADMIN_TOKEN: 'production-build-test-admin-token-0123456789',
+    IDENTITY_KEY: 'production-build-test-identity-key-0123456789abcdef',
+    SMS_URL: 'http://127.0.0.1:9/sms',
+    SMS_SECRET: 'production-build-test-sms-secret-0123456789',
+  });
   // Plain node: no tsx loader, no TypeScript.
   const server = spawn(process.execPath, [join(out, 'gateway/server.js')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let logs = '';

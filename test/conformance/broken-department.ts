@@ -2,7 +2,7 @@
 // tests can show that each check fails when (and only when) its rule is broken. A tiny Fastify
 // server on 127.0.0.1:0; its results come from the mock departments' generators.
 
-import Fastify, { type FastifyReply } from 'fastify';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { request } from 'undici';
 import {
   DEPARTMENT_HEADER,
@@ -10,12 +10,13 @@ import {
   SIGNATURE_HEADER,
   STEP_CONTRACTS,
   TIMESTAMP_HEADER,
+  checkGatewayRequest,
   signCallback,
   type DepartmentAnswer,
   type StepId,
   type StepRequestData,
 } from '../../contracts/index.ts';
-import { MOCK_STEPS } from '../../mocks/index.ts';
+import { MOCK_STEPS, createGatewayAuth } from '../../mocks/index.ts';
 
 export interface Breaks {
   /** Answer 200 at once instead of 202 and a callback. */
@@ -42,6 +43,12 @@ export interface Breaks {
   invalidResult?: boolean;
   /** Put an invalid credit code into the results it calls back with (its answers stay valid). */
   invalidCallbackResult?: boolean;
+  /** Do not check the gateway's signature at all. */
+  acceptUnsigned?: boolean;
+  /** Check the signature but not its age. */
+  acceptStale?: boolean;
+  /** Check signature and age, but keep no nonces: a replayed request goes through. */
+  acceptReplayed?: boolean;
 }
 
 /** Wrong check character (position 18). */
@@ -70,7 +77,8 @@ export async function startBrokenDepartment(options: { step: StepId; secret: str
 
   const app = Fastify({ logger: false, forceCloseConnections: true });
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+    (request as FastifyRequest & { rawBody?: string }).rawBody = body as string;
     try {
       done(null, JSON.parse(body as string));
     } catch (error) {
@@ -81,6 +89,14 @@ export async function startBrokenDepartment(options: { step: StepId; secret: str
   app.setErrorHandler((error: { statusCode?: number; message?: string }, _request, reply) =>
     send(reply, error.statusCode ?? 500, { code: 'BROKEN_INVALID', message: error.message ?? 'invalid' }),
   );
+
+  // Signature checks, correct unless a break says otherwise.
+  const auth = createGatewayAuth({ secrets: [secret], clock: () => new Date(), ...(breaks.acceptStale ? { maxSkewSeconds: 10 * 365 * 86_400 } : {}) });
+  function authorized(request: FastifyRequest, bodyOrPath: string): boolean {
+    if (breaks.acceptUnsigned) return true;
+    if (breaks.acceptReplayed) return checkGatewayRequest({ secrets: [secret], headers: request.headers, bodyOrPath, nowSeconds: Date.now() / 1000 }).ok;
+    return auth.check(request.headers, bodyOrPath).ok;
+  }
 
   function send(reply: FastifyReply, status: number, body: unknown) {
     return reply
@@ -123,6 +139,7 @@ export async function startBrokenDepartment(options: { step: StepId; secret: str
   }
 
   app.post('/requests', async (req, reply) => {
+    if (!authorized(req, (req as FastifyRequest & { rawBody?: string }).rawBody ?? '')) return send(reply, 401, { code: 'BROKEN_UNAUTHENTICATED', message: 'Not signed by the gateway' });
     const key = req.headers['idempotency-key'];
     const envelope = DepartmentRequestEnvelope.safeParse(req.body);
     const data = envelope.success ? contract.request.safeParse(envelope.data.data) : undefined;
@@ -163,6 +180,7 @@ export async function startBrokenDepartment(options: { step: StepId; secret: str
   });
 
   app.get<{ Params: { reference: string } }>('/requests/:reference', async (req, reply) => {
+    if (!authorized(req, req.url.split('?')[0]!)) return send(reply, 401, { code: 'BROKEN_UNAUTHENTICATED', message: 'Not signed by the gateway' });
     const entry = byReference.get(req.params.reference);
     if (entry) return send(reply, 200, entry.answer);
     if (breaks.unknownReference200) return send(reply, 200, { outcome: 'accepted', reference: req.params.reference });

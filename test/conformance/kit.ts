@@ -2,6 +2,10 @@
 // protocol of contracts/department.ts, the way the gateway will use it (docs/departments.md §11). A library, so that tests run it in-process; test/conformance/cli.ts is the
 // command-line shell around it.
 //
+// Like the gateway, the kit signs every request with the department's secret (x-gateway-timestamp,
+// x-gateway-nonce, x-gateway-signature; contracts/signature.ts) — and checks that the department
+// refuses requests that are unsigned, forged, stale or replayed.
+//
 // Every check makes its own requests with fresh ids, so one failure does not hide another. The
 // checks that build on the answer to the valid request say SKIP (never PASS) when they have nothing
 // to look at: the polls need its reference (and proof that the base URL is right, or a 404 for an
@@ -17,6 +21,8 @@ import { Agent, request } from 'undici';
 import type { z } from 'zod';
 import {
   CREDIT_CODE_ALPHABET,
+  GATEWAY_MAX_SKEW_SECONDS,
+  gatewayRequestHeaders,
   DEPARTMENT_HEADER,
   DepartmentAnswer,
   DepartmentCallback,
@@ -46,6 +52,10 @@ export const CHECKS = [
   { id: 'rejects-malformed-json', title: 'A body that is not JSON gets a 4xx {code, message}' },
   { id: 'requires-idempotency-key', title: 'A request without the Idempotency-Key header gets a 4xx {code, message}' },
   { id: 'rejects-key-mismatch', title: 'An Idempotency-Key header that differs from the body idempotencyKey gets a 4xx {code, message}' },
+  { id: 'refuses-unsigned', title: 'A request without the gateway signature (x-gateway-* headers) gets 401 {code, message}, a POST and a poll alike' },
+  { id: 'refuses-forged-signature', title: 'A request signed with another secret, or whose body was changed after signing, gets 401 {code, message}' },
+  { id: 'refuses-stale-signature', title: 'A correctly signed request whose timestamp is outside the replay window gets 401 {code, message}' },
+  { id: 'refuses-replay', title: 'The exact bytes and headers of a request the department accepted, sent again, get 401 {code, message}' },
   { id: 'poll', title: 'GET /requests/{reference} answers 200 with a valid DepartmentAnswer consistent with the first answer' },
   { id: 'poll-unknown-reference', title: 'GET /requests/{unknown} answers 404 with {code, message}' },
   { id: 'callback-arrives', title: 'After 202 accepted, a final callback (completed or rejected) is POSTed to callbackUrl within the timeout' },
@@ -72,7 +82,7 @@ export interface ConformanceOptions {
   step: StepId;
   /** The department's base URL: the kit calls `${url}/requests` and `${url}/requests/{reference}`. */
   url: string;
-  /** The callback-signing secret shared with the department. */
+  /** The secret shared with the department: the kit signs its requests with it and verifies callbacks with it. */
   secret: string;
   /** Receives one line per check as it finishes (see formatResult). */
   log?: (line: string) => void;
@@ -166,9 +176,16 @@ interface Primary {
   answeredAt: number;
 }
 
+/** How the kit signs one request: as the gateway does (default), not at all, or wrongly on purpose. */
+type Signing = 'gateway' | 'none' | { secret?: string; timestampOffsetSeconds?: number; signedPayload?: string };
+
 interface Context {
   step: StepId;
   secret: string;
+  /** The signature headers the gateway would send for `bodyOrPath` (a fresh nonce each time), or a deliberately wrong one. */
+  signature(bodyOrPath: string, signing?: Signing): Record<string, string>;
+  /** Sends exactly these headers and body (already signed, or not). */
+  raw(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string): Promise<Exchange>;
   contract: (typeof STEP_CONTRACTS)[StepId];
   callbackTimeoutMs: number;
   maxSkewSeconds: number;
@@ -178,8 +195,8 @@ interface Context {
   /** Every idempotency key the kit sent, to attribute callbacks. */
   sentKeys: Set<string>;
   envelope(options?: { applicationId?: string; generation?: number }): Envelope;
-  post(envelope: Envelope, options?: { headers?: Record<string, string>; idempotencyKey?: string | null; rawBody?: string }): Promise<Exchange>;
-  get(path: string): Promise<Exchange>;
+  post(envelope: Envelope, options?: { headers?: Record<string, string>; idempotencyKey?: string | null; rawBody?: string; signing?: Signing }): Promise<Exchange>;
+  get(path: string, signing?: Signing): Promise<Exchange>;
   /** The valid request of `valid-request`, sent once; later checks build on its answer. */
   primary(): Promise<{ ok: true; primary: Primary } | { ok: false; reason: string }>;
   /** The final callback for the primary request, awaited once; why there is none otherwise. */
@@ -193,6 +210,16 @@ function createContext(options: ConformanceOptions, agent: Agent, receiver: Rece
   const sentKeys = new Set<string>();
   const requestData = requestBuilder(step, agent);
   let serial = 0;
+  /** The path the department sees: its base URL's path prefix included. */
+  const fullPath = (path: string) => new URL(`${base}${path}`).pathname;
+
+  function signature(bodyOrPath: string, signing: Signing = 'gateway'): Record<string, string> {
+    if (signing === 'none') return {};
+    const wrong = typeof signing === 'object' ? signing : {};
+    const now = Math.floor(Date.now() / 1000) + (wrong.timestampOffsetSeconds ?? 0);
+    const headers = gatewayRequestHeaders({ secrets: [wrong.secret ?? secret], timestamp: String(now), nonce: randomUUID().replaceAll('-', ''), bodyOrPath: wrong.signedPayload ?? bodyOrPath });
+    return headers;
+  }
 
   async function exchange(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string): Promise<Exchange> {
     let response: Awaited<ReturnType<typeof request>>;
@@ -244,15 +271,19 @@ function createContext(options: ConformanceOptions, agent: Agent, receiver: Rece
       };
     },
 
+    signature,
+    raw: (method, path, headers, body) => exchange(method, path, headers, body),
+
     post(envelope, postOptions = {}) {
       const key = postOptions.idempotencyKey === undefined ? envelope.idempotencyKey : postOptions.idempotencyKey;
-      const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...postOptions.headers };
+      const body = postOptions.rawBody ?? JSON.stringify(envelope);
+      const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...signature(body, postOptions.signing), ...postOptions.headers };
       if (key !== null) headers['idempotency-key'] = key;
-      return exchange('POST', '/requests', headers, postOptions.rawBody ?? JSON.stringify(envelope));
+      return exchange('POST', '/requests', headers, body);
     },
 
-    get(path) {
-      return exchange('GET', path, { accept: 'application/json' });
+    get(path, signing) {
+      return exchange('GET', path, { accept: 'application/json', ...signature(fullPath(path), signing) });
     },
 
     primary() {
@@ -340,7 +371,7 @@ function priorResults(): PriorResults {
 function requestBuilder(step: StepId, agent: Agent): (serial: number) => Record<string, unknown> {
   const factory = DEPARTMENT_ADAPTERS[step] as unknown as AdapterFactory;
   // Only buildRequest is used, which is pure; the adapter never calls anything.
-  const adapter = factory({ baseUrl: 'http://127.0.0.1:9', dispatcher: agent, log: pino({ level: 'silent' }) });
+  const adapter = factory({ baseUrl: 'http://127.0.0.1:9', secrets: ['never-used-for-a-call-0000'], dispatcher: agent, log: pino({ level: 'silent' }) });
   const run = randomInt(1000, 10000);
   return (serial) => {
     const form: ApplicationForm = makeApplicationForm({ companyName: `三门峡黄河示范科技${run}${String(serial).padStart(2, '0')}有限公司` });
@@ -360,7 +391,9 @@ function readAnswer(ctx: Context, ex: Exchange, kind: 'submit' | 'poll'): Depart
       ? ' (the gateway would retry this; run the kit again once the department answers without faults)'
       : ex.status === 404 || ex.status === 405
         ? ` (is --url the department's base URL? The kit calls <url>${ex.path})`
-        : '';
+        : ex.status === 401
+          ? ' (the department refused the kit\'s signature: is --secret the secret the department verifies with? See docs/departments.md §6a)'
+          : '';
   if (kind === 'submit' && ex.status !== 200 && ex.status !== 202 && ex.status !== 422) {
     fail(`${what} answered HTTP ${ex.status}; expected 200 completed, 202 accepted or 422 rejected${transient}${bodyNote(ex)}`);
   }
@@ -408,6 +441,8 @@ function sameRequest(first: DepartmentAnswer, later: DepartmentAnswer, what: str
 /** A malformed request is the gateway's fault: a 4xx with {code, message}, which the gateway treats as permanent. */
 function expectRefusal(ex: Exchange, what: string): void {
   if (ex.status >= 200 && ex.status < 300) fail(`${what} got HTTP ${ex.status}: the department took a request that breaks the contract; answer 400 with {code, message}`);
+  // A refused signature proves nothing about how the department validates what it accepts.
+  if (ex.status === 401) fail(`${what} got HTTP 401: the department refused the kit's signature before looking at the request (is --secret right?)${bodyNote(ex)}`);
   if (ex.status === 429) fail(`${what} got HTTP 429, which the gateway retries; a malformed request will not improve: answer 400 with {code, message}`);
   if (ex.status < 400 || ex.status >= 500) fail(`${what} got HTTP ${ex.status}; expected a 4xx with {code, message}${bodyNote(ex)}`);
   // A "no such route" proves nothing about how the department validates: the refusal must come from the endpoint.
@@ -417,6 +452,15 @@ function expectRefusal(ex: Exchange, what: string): void {
   }
   const body = ErrorBody.safeParse(ex.json);
   if (!body.success) fail(`${what} got HTTP ${ex.status}, but the body is not an error document {code, message}${bodyNote(ex)}`);
+}
+
+/** A request the department must refuse as unauthenticated: 401 with {code, message}, and nothing else. */
+function expectAuthRefusal(ex: Exchange, what: string): void {
+  if (ex.status >= 200 && ex.status < 300 || ex.status === 422) {
+    fail(`${what} got HTTP ${ex.status}: the department acted on a request the gateway did not sign; verify x-gateway-signature over "<timestamp>.<nonce>.<body or path>" first (docs/departments.md §6a)`);
+  }
+  if (ex.status !== 401) fail(`${what} got HTTP ${ex.status}; expected 401 with {code, message}${bodyNote(ex)}`);
+  if (!ErrorBody.safeParse(ex.json).success) fail(`${what} got 401, but the body is not an error document {code, message}${bodyNote(ex)}`);
 }
 
 // ── the checks ────────────────────────────────────────────────────────────────────────────────
@@ -493,6 +537,36 @@ const RUNNERS: Record<CheckId, Runner> = {
   async 'rejects-key-mismatch'(ctx) {
     const envelope = ctx.envelope();
     expectRefusal(await ctx.post(envelope, { idempotencyKey: `${envelope.idempotencyKey}-other` }), 'a request whose Idempotency-Key header differs from idempotencyKey');
+  },
+
+  async 'refuses-unsigned'(ctx) {
+    expectAuthRefusal(await ctx.post(ctx.envelope(), { signing: 'none' }), 'a POST /requests without the signature headers');
+    const outcome = await ctx.primary();
+    const reference = outcome.ok ? outcome.primary.answer.reference : undefined;
+    const path = `/requests/${encodeURIComponent(reference ?? `CONFORMANCE-UNKNOWN-${randomUUID()}`)}`;
+    expectAuthRefusal(await ctx.get(path, 'none'), `a poll GET ${path} without the signature headers`);
+  },
+
+  async 'refuses-forged-signature'(ctx) {
+    expectAuthRefusal(await ctx.post(ctx.envelope(), { signing: { secret: `${ctx.secret}-not-it` } }), 'a request signed with another secret');
+    const envelope = ctx.envelope();
+    const signedFor = JSON.stringify({ ...envelope, callbackUrl: 'https://attacker.example/collect' });
+    expectAuthRefusal(await ctx.post(envelope, { signing: { signedPayload: signedFor } }), 'a request whose body differs from the one that was signed');
+  },
+
+  async 'refuses-stale-signature'(ctx) {
+    const offset = -(GATEWAY_MAX_SKEW_SECONDS + 3600);
+    expectAuthRefusal(await ctx.post(ctx.envelope(), { signing: { timestampOffsetSeconds: offset } }), `a request signed ${-offset} s ago`);
+  },
+
+  async 'refuses-replay'(ctx) {
+    await needPrimary(ctx);
+    const envelope = ctx.envelope();
+    const body = JSON.stringify(envelope);
+    const headers = { 'content-type': 'application/json', accept: 'application/json', 'idempotency-key': envelope.idempotencyKey, ...ctx.signature(body) };
+    const first = await ctx.raw('POST', '/requests', headers, body);
+    readAnswer(ctx, first, 'submit');
+    expectAuthRefusal(await ctx.raw('POST', '/requests', headers, body), 'the same signed request (same nonce, same bytes) sent a second time');
   },
 
   async poll(ctx) {

@@ -80,7 +80,7 @@ t.test('a department that ignores idempotency and signs with the wrong secret fa
   t.match(reason('idempotent-concurrent'), /second effect/);
   t.match(reason('callback-signature'), /does not verify with the given secret/);
   t.match(reason('callback-consistent'), /repeat of the key after the callback/);
-  t.same(summarise(results), { passed: 14, failed: 4, skipped: 0, line: '14 passed, 4 failed' });
+  t.same(summarise(results), { passed: 18, failed: 4, skipped: 0, line: '18 passed, 4 failed' });
 });
 
 t.test('a department that breaks every rule it can fails every check that covers one', async (t) => {
@@ -92,6 +92,7 @@ t.test('a department that breaks every rule it can fails every check that covers
     staleTimestamp: true,
     departmentId: 'tax-invoice',
     invalidCallbackResult: true,
+    acceptUnsigned: true,
   });
   // Still right: it answers 202 with a valid DepartmentAnswer, gives distinct references, answers
   // polls, calls back, signs correctly.
@@ -108,6 +109,19 @@ t.test('a department that breaks every rule it can fails every check that covers
   t.match(reason('callback-department-id'), /x-department-id is "tax-invoice", expected "business-licence"/);
   t.match(reason('callback-body'), /Content-Type is "text\/plain".*result\.creditCode/);
   t.match(reason('json-answers'), /came as "text\/plain/);
+  t.match(reason('refuses-unsigned'), /without the signature headers got HTTP 202: the department acted on a request the gateway did not sign/);
+  t.match(reason('refuses-forged-signature'), /signed with another secret got HTTP 202/);
+  t.match(reason('refuses-stale-signature'), /signed 3900 s ago got HTTP 202/);
+  t.match(reason('refuses-replay'), /sent a second time got HTTP 202/);
+});
+
+t.test('a department that checks the signature but not its age fails refuses-stale-signature only; one that keeps no nonces, refuses-replay only', async (t) => {
+  const stale = await runAgainstBroken(t, { acceptStale: true });
+  t.same(withStatus(stale, 'fail'), ['refuses-stale-signature']);
+  t.same(withStatus(stale, 'pass'), ALL.filter((id) => id !== 'refuses-stale-signature'));
+  const replayed = await runAgainstBroken(t, { acceptReplayed: true });
+  t.same(withStatus(replayed, 'fail'), ['refuses-replay']);
+  t.match(replayed.find((r) => r.check === 'refuses-replay')!.reason, /same signed request \(same nonce, same bytes\) sent a second time got HTTP 202/);
 });
 
 t.test('a department that never calls back fails callback-arrives; the checks that inspect callbacks skip', async (t) => {
@@ -155,15 +169,16 @@ t.test('the command line: output lines and exit codes', async (t) => {
   t.equal(lines.length, ALL.length + 1, 'one line per check and a summary');
   t.same(lines.slice(0, -1).map((line) => line.split(/[ :]/)[1]), ALL);
   for (const line of lines.slice(0, -1)) t.match(line, /^(PASS [a-z-]+|SKIP [a-z-]+: .+)$/);
-  t.equal(lines.at(-1), '12 passed, 0 failed, 6 skipped', 'the synchronous mock sends no callbacks to check');
+  t.equal(lines.at(-1), '16 passed, 0 failed, 6 skipped', 'the synchronous mock sends no callbacks to check');
 
-  // Asynchronous now, checked with a secret that is not the department's: the signature check fails.
+  // Asynchronous now, checked with a secret that is not the department's: the department refuses
+  // the kit's requests, and the kit says why.
   mocks.departments['business-licence'].setBehaviour({ mode: 'async', callbackDelayMs: 30 });
   const wrong = await cli('--step', 'business-licence', '--url', `${url}/`, '--secret', 'not-the-shared-secret-0000', '--callback-timeout', '5');
   t.equal(wrong.code, 1, 'exit 1 when a check fails');
-  t.match(wrong.stdout, /^FAIL callback-signature: .*does not verify with the given secret/m);
-  t.match(wrong.stdout, /^PASS callback-arrives$/m);
-  t.match(wrong.stdout, /\n17 passed, 1 failed\n$/);
+  t.match(wrong.stdout, /^FAIL valid-request: POST \/requests answered HTTP 401.*refused the kit's signature: is --secret the secret the department verifies with\?.*GATEWAY_SIGNATURE_INVALID/m);
+  t.match(wrong.stdout, /^PASS refuses-unsigned$/m, 'it still refuses unsigned requests');
+  t.match(wrong.stdout, /\n4 passed, 9 failed, 9 skipped\n$/);
 
   const usage = await cli('--step', 'land-registry', '--url', url, '--secret', SECRET);
   t.equal(usage.code, 2, 'exit 2 on bad arguments');

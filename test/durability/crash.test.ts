@@ -25,6 +25,7 @@ t.test(`SIGKILL at ${KILLS} random instants with ${APPLICATIONS} applications in
   const env = gatewayEnv({
     databaseUrl: db.url,
     departments: departments.env,
+    sms: departments.smsEnv,
     extra: { LEASE_MS: String(LEASE_MS), POLL_INTERVAL_MS: '500', RETRY_BASE_MS: '100', RETRY_MAX_MS: '1000' },
   });
 

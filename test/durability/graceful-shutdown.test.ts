@@ -25,6 +25,7 @@ t.test(`SIGTERM with ${APPLICATIONS} applications in flight: exit 0 promptly, le
   const env = gatewayEnv({
     databaseUrl: db.url,
     departments: departments.env,
+    sms: departments.smsEnv,
     extra: { LEASE_MS: String(LEASE_MS), POLL_INTERVAL_MS: '500' },
   });
 

@@ -29,6 +29,7 @@ t.test(`three instances share ${APPLICATIONS} applications; one is killed mid-wa
   const env = gatewayEnv({
     databaseUrl: db.url,
     departments: departments.env,
+    sms: departments.smsEnv,
     extra: { LEASE_MS: String(LEASE_MS), POLL_INTERVAL_MS: '500', RETRY_BASE_MS: '100', RETRY_MAX_MS: '1000' },
   });
   // Started one after the other: three cold starts at once on two cores only slow each other down.

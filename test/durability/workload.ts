@@ -17,8 +17,8 @@ import pg from 'pg';
 import type { Test } from 'tap';
 import { Agent, request } from 'undici';
 import { CORE_STEP_IDS, type StepId } from '../../contracts/index.ts';
-import { mulberry32, startMockDepartments, type MockBehaviourInput, type MockDepartments } from '../../mocks/index.ts';
-import { makeApplication } from '../fixtures/application.ts';
+import { mulberry32, startMockDepartments, startMockSms, type MockBehaviourInput, type MockDepartments, type MockSms } from '../../mocks/index.ts';
+import { FIXTURE_MOBILE, makeApplication } from '../fixtures/application.ts';
 import { createTestDatabase, getTestPostgres } from '../support/postgres.ts';
 
 type Tap = Pick<Test, 'teardown' | 'comment' | 'equal' | 'strictSame'>;
@@ -64,6 +64,9 @@ export async function startDatabase(t: Tap): Promise<Database> {
 export interface Departments {
   mocks: MockDepartments<StepId>;
   env: Partial<Record<StepId, { url: string; secret: string }>>;
+  /** The mock SMS service the gateways send sign-in codes through (gatewayEnv's `sms`). */
+  sms: MockSms;
+  smsEnv: { url: string; secret: string };
 }
 
 /** The six mock departments: zero latency unless told, seal and tax asynchronous (their default). */
@@ -80,7 +83,10 @@ export async function startDepartments(t: Tap, behaviour: Partial<Record<StepId,
   })) as unknown as MockDepartments<StepId>;
   t.teardown(() => mocks.close());
   const env = Object.fromEntries(CORE_STEP_IDS.map((s) => [s, { url: mocks.urls[s], secret: secrets[s] }]));
-  return { mocks, env };
+  const smsSecret = 'durability-secret-sms-0123456789';
+  const sms = await startMockSms({ secret: smsSecret, host: '127.0.0.1' });
+  t.teardown(() => sms.close());
+  return { mocks, env, sms, smsEnv: { url: sms.url, secret: smsSecret } };
 }
 
 /**
@@ -182,6 +188,20 @@ export interface Evidence {
   undeliveredCallbacks: number;
 }
 
+/** Signs in at `gateway` with the code the mock SMS service was asked to send to `mobile`; the session token. */
+export async function signInAs(gateway: string, sms: MockSms, mobile: string): Promise<string> {
+  const post = async (path: string, body: unknown) => {
+    const response = await request(`${gateway}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: response.statusCode, body: (await response.body.json()) as Record<string, unknown> };
+  };
+  const sent = await post('/v1/applicant/sign-in-codes', { mobile });
+  if (sent.status !== 202) throw new Error(`sign-in code refused: ${sent.status} ${JSON.stringify(sent.body)}`);
+  const code = (sms.messages(mobile).at(-1)?.parameters as { code?: string } | undefined)?.code;
+  const session = await post('/v1/applicant/sessions', { mobile, code });
+  if (session.status !== 201) throw new Error(`sign-in refused: ${session.status} ${JSON.stringify(session.body)}`);
+  return String(session.body.token);
+}
+
 /**
  * The exactly-once proof, per (application, step), from what the departments recorded:
  *  - exactly one effect at the department, under the key `${applicationId}:${step}:1`;
@@ -197,6 +217,9 @@ export async function verifyExactlyOnce(
 ): Promise<Evidence> {
   const { db, departments, ids, statusUrl } = options;
   const problems: string[] = [];
+  // The statuses are read as the applications' legal representative (every workload application
+  // names FIXTURE_MOBILE): one sign-in by text-message code reaches them all, whoever submitted them.
+  const bearer = await signInAs(statusUrl, departments.sms, FIXTURE_MOBILE);
   const idSet = new Set(ids);
   t.equal(idSet.size, ids.length, 'every submission got its own application');
   const states = await countByState(db);
@@ -217,7 +240,7 @@ export async function verifyExactlyOnce(
     for (let i = 0; i < ids.length; i += 16) {
       await Promise.all(
         ids.slice(i, i + 16).map(async (id) => {
-          const response = await request(`${statusUrl}/v1/applications/${id}`, { dispatcher: agent });
+          const response = await request(`${statusUrl}/v1/applications/${id}`, { dispatcher: agent, headers: { authorization: `Bearer ${bearer}` } });
           statuses.set(id, (await response.body.json()) as never);
         }),
       );

@@ -9,13 +9,14 @@ t.test('an application goes through every department to completion, visible live
   const submitted = await h.submit({}, { 'idempotency-key': 'journey-0001' });
   t.equal(submitted.status, 202);
   const id = submitted.body.id as string;
-  t.match(submitted.body, { state: 'in_progress', statusUrl: `/v1/applications/${id}`, eventsUrl: `/v1/applications/${id}/events` });
+  t.match(submitted.body, { state: 'in_progress', statusUrl: `/v1/applications/${id}`, eventsUrl: `/v1/applications/${id}/events`, accessToken: /^qlt_app_[A-Za-z0-9_-]{43}$/ });
 
   // Follow the server-sent events until the application completes (the stream then ends).
   const origin = new URL(h.url);
   const client = new Client(origin.origin);
   t.teardown(() => client.close());
-  const sse = await client.request({ method: 'GET', path: `/v1/applications/${id}/events` });
+  // With the access token in the Authorization header, as a page reading the stream with fetch does.
+  const sse = await client.request({ method: 'GET', path: `/v1/applications/${id}/events`, headers: { authorization: `Bearer ${String(submitted.body.accessToken)}` } });
   t.equal(sse.statusCode, 200);
   t.match(String(sse.headers['content-type']), /text\/event-stream/);
   const text = await sse.body.text();
@@ -108,7 +109,8 @@ t.test('the applicant page (Chinese) and the sample application are served', asy
   t.equal(page.status, 200);
   t.match(String(page.headers['content-type']), /text\/html/);
   t.match(page.text, /企业开办“全链通”/);
-  t.match(page.text, /EventSource/, 'the page follows the live event stream');
+  t.match(page.text, /\/events', \{ headers, signal/, 'the page follows the live event stream with fetch, credential in a header');
+  t.notMatch(page.text, /new EventSource/, 'not EventSource, which cannot send the Authorization header');
   const example = await h.http('GET', '/v1/examples/application');
   t.equal(example.status, 200);
   const submitted = await h.http('POST', '/v1/applications', example.body);

@@ -1,11 +1,13 @@
 // Shared by the mock-department tests: request data cut from the fixture form (as the gateway
-// will cut it), envelopes, a tiny HTTP client, and a callback receiver on 127.0.0.1:0.
+// will cut it), envelopes, a tiny HTTP client that signs requests to /requests as the gateway does
+// (mocks refuse unsigned ones), and a callback receiver on 127.0.0.1:0.
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import { request } from 'undici';
 import type { Test } from 'tap';
 import {
   DepartmentCallback,
+  gatewayRequestHeaders,
   type ApplicationForm,
   type DepartmentRequestEnvelope,
   type StepId,
@@ -15,6 +17,27 @@ import { startMockDepartment, type MockDepartment, type MockDepartmentOptions } 
 import { creditCode, makeApplicationForm } from '../fixtures/application.ts';
 
 export const SECRET = 'mock-test-secret-0123456789';
+
+/** How to sign for each mock (by origin): its secret and clock. Unregistered mocks: SECRET and the wall clock. */
+const signing = new Map<string, { secret: string; now: () => Date }>();
+
+/** Tells call() how to sign requests to a mock started without startMockFor. */
+export function registerMock(url: string, secret: string, now: () => Date = () => new Date()): void {
+  signing.set(new URL(url).origin, { secret, now });
+}
+
+/** The gateway's signature headers for a request to `url` (a POST's raw body, or a GET's path). */
+export function gatewaySignature(url: string, body: string | undefined, options: { secret?: string; now?: () => Date; nonce?: string } = {}): Record<string, string> {
+  const parsed = new URL(url);
+  const known = signing.get(parsed.origin);
+  const now = options.now ?? known?.now ?? (() => new Date());
+  return gatewayRequestHeaders({
+    secrets: [options.secret ?? known?.secret ?? SECRET],
+    timestamp: String(Math.floor(now().getTime() / 1000)),
+    nonce: options.nonce ?? randomUUID().replaceAll('-', ''),
+    bodyOrPath: body ?? parsed.pathname,
+  });
+}
 
 /** What later steps know from earlier ones (the licence, the seal filing). */
 export interface Upstream {
@@ -96,14 +119,19 @@ export interface HttpAnswer {
   json: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- test responses are asserted field by field
 }
 
+/** A request to a mock; requests to /requests… are signed as the gateway signs them unless `sign` is false. */
 export async function call(
   url: string,
-  options: { method?: 'GET' | 'POST' | 'PUT'; body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {},
+  options: { method?: 'GET' | 'POST' | 'PUT'; body?: unknown; headers?: Record<string, string>; timeoutMs?: number; sign?: boolean } = {},
 ): Promise<HttpAnswer> {
+  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+  const method = options.method ?? (options.body === undefined ? 'GET' : 'POST');
+  // A POST signs its body, empty or not; a GET its path.
+  const signed = options.sign !== false && /\/requests(\/|$)/.test(new URL(url).pathname) ? gatewaySignature(url, method === 'GET' ? undefined : (body ?? '')) : {};
   const response = await request(url, {
-    method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
-    headers: { ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    method,
+    headers: { ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...signed, ...options.headers },
+    body,
     ...(options.timeoutMs ? { signal: AbortSignal.timeout(options.timeoutMs) } : {}),
   });
   const text = await response.body.text();
@@ -124,6 +152,7 @@ export function send(mock: { url: string }, envelope: DepartmentRequestEnvelope,
 /** Starts a mock on 127.0.0.1:0, closed in t.teardown. */
 export async function startMockFor<S extends StepId>(t: Test, step: S, options: Partial<MockDepartmentOptions> = {}): Promise<MockDepartment<S>> {
   const mock = await startMockDepartment({ step, secret: SECRET, host: '127.0.0.1', port: 0, ...options });
+  registerMock(mock.url, options.secret ?? SECRET, options.clock);
   t.teardown(() => mock.close());
   return mock;
 }

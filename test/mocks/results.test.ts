@@ -13,7 +13,7 @@ import {
 import { SEAL_MAKERS } from '../../mocks/index.ts';
 import { isValidIso7064Mod1110 } from '../../mocks/kit/index.ts';
 import { makeApplicationForm } from '../fixtures/application.ts';
-import { call, fakeClock, makeEnvelope, requestDataFor, send, startMockFor, UPSTREAM } from './helpers.ts';
+import { call, fakeClock, gatewaySignature, makeEnvelope, requestDataFor, send, startMockFor, UPSTREAM } from './helpers.ts';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -191,7 +191,12 @@ t.test('an invalid request is refused with DEPARTMENT_REQUEST_INVALID and field 
   const f = await call(`${mock.url}/requests`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'key-12345678' }, body: undefined });
   t.equal(f.status, 400);
 
-  const g = await (await import('undici')).request(`${mock.url}/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"applicationId":' });
+  const cutOff = '{"applicationId":';
+  const g = await (await import('undici')).request(`${mock.url}/requests`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...gatewaySignature(`${mock.url}/requests`, cutOff) },
+    body: cutOff,
+  });
   t.equal(g.statusCode, 400);
   t.equal(((await g.body.json()) as { code: string }).code, 'DEPARTMENT_REQUEST_INVALID', 'a body that is not JSON');
 

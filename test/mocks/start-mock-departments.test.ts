@@ -11,7 +11,7 @@ import {
 } from '../../contracts/index.ts';
 import { startMockDepartment, startMockDepartments } from '../../mocks/index.ts';
 import { makeApplicationForm } from '../fixtures/application.ts';
-import { call, makeEnvelope, requestDataFor, SECRET, send, startReceiver, type Upstream } from './helpers.ts';
+import { call, makeEnvelope, registerMock, requestDataFor, SECRET, send, startReceiver, type Upstream } from './helpers.ts';
 
 const secrets = Object.fromEntries(STEP_IDS.map((step) => [step, `${SECRET}-${step}`])) as Record<StepId, string>;
 
@@ -40,6 +40,7 @@ t.test('steps, behaviour and seed', async (t) => {
       behaviour: { 'business-licence': { mode: 'async', callbackDelayMs: 0 } },
     });
     t.teardown(() => mocks.close());
+    for (const department of Object.values(mocks.departments)) registerMock(department.url, secrets[department.step], () => new Date('2026-03-02T01:00:00Z'));
     return mocks;
   };
   const first = await run();
@@ -64,6 +65,7 @@ t.test('a whole company opened across the six departments', async (t) => {
     behaviour: { 'seal-engraving': { callbackDelayMs: 20 }, 'tax-invoice': { callbackDelayMs: 20 } },
   });
   t.teardown(() => mocks.close());
+  for (const department of Object.values(mocks.departments)) registerMock(department.url, secrets[department.step]);
   const form = makeApplicationForm({ address: { divisionCode: '411282' } });
   const applicationId = 'app-e2e-0001';
   const envelopeFor = (step: StepId, upstream?: Upstream) =>

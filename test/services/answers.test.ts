@@ -6,13 +6,13 @@ import type { StepId } from '../../contracts/index.ts';
 import { DEPARTMENT_ADAPTERS, MAX_ANSWER_BYTES } from '../../services/index.ts';
 import type { AdapterOptions, CallObservation, CallOutcome, DepartmentAdapter } from '../../services/index.ts';
 import { PRIOR, RESULTS, makeEnvelope, makeForm } from './fixtures.ts';
-import { closedPort, silentLog, startDepartment } from './helpers.ts';
+import { closedPort, silentLog, SECRETS, startDepartment } from './helpers.ts';
 import type { FakeDepartment, Teardown } from './helpers.ts';
 
 const form = makeForm();
 
 function adapterFor<S extends StepId>(t: Teardown, step: S, baseUrl: string, options: Partial<AdapterOptions> = {}): DepartmentAdapter<S> {
-  const adapter = DEPARTMENT_ADAPTERS[step]({ baseUrl, log: silentLog, ...options }) as DepartmentAdapter<S>;
+  const adapter = DEPARTMENT_ADAPTERS[step]({ secrets: SECRETS, baseUrl, log: silentLog, ...options }) as DepartmentAdapter<S>;
   t.teardown(() => adapter.close());
   return adapter;
 }
@@ -254,7 +254,7 @@ t.test('an injected dispatcher is used and is not closed by the adapter', async 
     return dispatch(options, handler);
   });
   const department = await startDepartment(t, async () => ({ outcome: 'accepted', reference: 'R' }));
-  const adapter = DEPARTMENT_ADAPTERS['tax-invoice']({ baseUrl: `${department.baseUrl}/`, log: silentLog, dispatcher: counting });
+  const adapter = DEPARTMENT_ADAPTERS['tax-invoice']({ secrets: SECRETS, baseUrl: `${department.baseUrl}/`, log: silentLog, dispatcher: counting });
   t.match(await adapter.submit(makeEnvelope('tax-invoice', adapter.buildRequest(form, PRIOR))), { kind: 'accepted' });
   t.equal(dispatched, 1);
   t.equal(department.hits[0]!.url, '/dept/requests', 'a trailing slash on the base URL is tolerated');
@@ -265,7 +265,7 @@ t.test('an injected dispatcher is used and is not closed by the adapter', async 
 t.test('a request that breaks the contract is neither sent nor observed; close() is idempotent', async (t) => {
   const observations: CallObservation[] = [];
   const department = await startDepartment(t, async () => ({ outcome: 'accepted', reference: 'R' }));
-  const adapter = DEPARTMENT_ADAPTERS['social-insurance']({ baseUrl: department.baseUrl, log: silentLog, observe: (o) => void observations.push(o) });
+  const adapter = DEPARTMENT_ADAPTERS['social-insurance']({ secrets: SECRETS, baseUrl: department.baseUrl, log: silentLog, observe: (o) => void observations.push(o) });
   t.match(await adapter.submit(makeEnvelope('social-insurance', { creditCode: 'bad' })), { kind: 'failed', code: 'DEPARTMENT_REQUEST_INVALID' });
   t.equal(observations.length, 0);
   t.equal(department.hits.length, 0);

@@ -6,7 +6,7 @@ import t from 'tap';
 import { DEPARTMENT_ADAPTERS } from '../../services/index.ts';
 import type { BreakerState, CallOutcome } from '../../services/index.ts';
 import { PRIOR, RESULTS, makeEnvelope, makeForm } from './fixtures.ts';
-import { silentLog, sleep, startDepartment } from './helpers.ts';
+import { silentLog, SECRETS, sleep, startDepartment } from './helpers.ts';
 import type { Teardown } from './helpers.ts';
 
 const form = makeForm();
@@ -19,6 +19,7 @@ async function setup(t: Teardown) {
   );
   const changes: Array<[string, BreakerState]> = [];
   const adapter = DEPARTMENT_ADAPTERS['tax-invoice']({
+    secrets: SECRETS,
     baseUrl: department.baseUrl,
     log: silentLog,
     breaker: { consecutiveFailures: 3, halfOpenAfterMs: HALF_OPEN_AFTER_MS },
@@ -96,7 +97,7 @@ t.test('permanent failures and rejections do not count against the department', 
 
 t.test('defaults: a closed breaker that a few failures do not open', async (t) => {
   const department = await startDepartment(t, async (_request, reply) => reply.code(502).send({ code: 'X', message: 'x' }));
-  const adapter = DEPARTMENT_ADAPTERS['postal-delivery']({ baseUrl: department.baseUrl, log: silentLog });
+  const adapter = DEPARTMENT_ADAPTERS['postal-delivery']({ secrets: SECRETS, baseUrl: department.baseUrl, log: silentLog });
   t.teardown(() => adapter.close());
   t.equal(adapter.breakerState(), 'closed');
   for (let i = 0; i < 4; i++) await adapter.poll('p');

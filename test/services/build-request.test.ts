@@ -17,14 +17,14 @@ import {
   SHAREHOLDER_ID,
   makeForm,
 } from './fixtures.ts';
-import { silentLog } from './helpers.ts';
+import { silentLog, SECRETS } from './helpers.ts';
 import type { Teardown } from './helpers.ts';
 
 const form = makeForm();
 
 function adapter<S extends StepId>(t: Teardown, step: S): DepartmentAdapter<S> {
   // No call is made: building a request is pure. The base URL only has to parse.
-  const made = DEPARTMENT_ADAPTERS[step]({ baseUrl: 'http://127.0.0.1:9', log: silentLog }) as DepartmentAdapter<S>;
+  const made = DEPARTMENT_ADAPTERS[step]({ secrets: SECRETS, baseUrl: 'http://127.0.0.1:9', log: silentLog }) as DepartmentAdapter<S>;
   t.teardown(() => made.close());
   return made;
 }

@@ -55,4 +55,7 @@ export function captureLog(): { log: Logger; lines: string[] } {
 
 export const silentLog: Logger = pino({ level: 'silent' });
 
+/** The department secret the adapters under test sign with (the fake departments do not check it). */
+export const SECRETS = ['service-test-secret-0123456789'] as const;
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

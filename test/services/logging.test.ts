@@ -5,7 +5,7 @@ import t from 'tap';
 import { STEP_IDS } from '../../contracts/index.ts';
 import { DEPARTMENT_ADAPTERS } from '../../services/index.ts';
 import { LEGAL_REP_ID, LEGAL_REP_MOBILE, PRIOR, RECIPIENT_MOBILE, RESULTS, SHAREHOLDER_ID, makeEnvelope, makeForm } from './fixtures.ts';
-import { captureLog, startDepartment } from './helpers.ts';
+import { captureLog, SECRETS, startDepartment } from './helpers.ts';
 
 t.test('no ID number or mobile in any log line, whatever the outcome', async (t) => {
   const form = makeForm();
@@ -28,7 +28,7 @@ t.test('no ID number or mobile in any log line, whatever the outcome', async (t)
 
   const outcomes: unknown[] = [];
   for (const step of STEP_IDS) {
-    const adapter = DEPARTMENT_ADAPTERS[step]({ baseUrl: department.baseUrl, log, breaker: { consecutiveFailures: 100, halfOpenAfterMs: 1000 } });
+    const adapter = DEPARTMENT_ADAPTERS[step]({ secrets: SECRETS, baseUrl: department.baseUrl, log, breaker: { consecutiveFailures: 100, halfOpenAfterMs: 1000 } });
     t.teardown(() => adapter.close());
     const envelope = makeEnvelope(step, adapter.buildRequest(form, PRIOR));
     for (let i = 0; i < answers.length; i++) outcomes.push(await adapter.submit(envelope));

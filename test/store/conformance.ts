@@ -13,6 +13,7 @@ import type { ApplicationForm } from '../../contracts/index.ts';
 import { readFileSync } from 'node:fs';
 import type { ApplicationRow, Json, NewApplication, NewEffect, NewEvent, SlaClockRow, Store, StoreChange, Transition } from '../../gateway/store/index.ts';
 import { makeApplicationForm } from '../fixtures/application.ts';
+import { runIdentityStoreConformance } from './identity-conformance.ts';
 
 /** A tap test (the callback argument of t.test). */
 export type Test = Parameters<Parameters<TAP['test']>[0]>[0];
@@ -937,4 +938,7 @@ export async function runStoreConformance(t: Test, makeStore: MakeStore): Promis
     await store.rescheduleEffect(retried!.id, 'owner-c', at(45), 'HTTP 503');
     t.strictSame(sorted(await store.countDueEffects(at(30))).find((r) => r.kind === 'timer'), { kind: 'timer', count: 1, oldestDueAt: at(5) }, 'a retry scheduled later is not due');
   });
+
+  // The identity section (accounts, codes, sessions, access, ops credentials, audit log).
+  await runIdentityStoreConformance(t, makeStore);
 }

@@ -53,13 +53,28 @@ export interface StartGatewayOptions {
   readyTimeoutMs?: number;
 }
 
-/** Environment for a gateway on `databaseUrl` that talks to the given department URLs. */
+/** The production entry's admin credential in tests (OPS_ADMIN_TOKEN). */
+export const PROCESS_OPS_ADMIN_TOKEN = 'qlt_ops_process-test-admin-0123456789abcdefghijklm';
+
+/**
+ * Environment for a production gateway on `databaseUrl` that talks to the given department URLs
+ * and SMS service — everything server.ts requires (without an SMS service, sign-in answers 503).
+ */
 export function gatewayEnv(options: {
   databaseUrl: string;
   departments: Partial<Record<StepId, { url: string; secret: string }>>;
+  sms?: { url: string; secret: string };
   extra?: Record<string, string>;
 }): Record<string, string> {
-  const env: Record<string, string> = { DATABASE_URL: options.databaseUrl, HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+  const env: Record<string, string> = {
+    DATABASE_URL: options.databaseUrl,
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    OPS_ADMIN_TOKEN: PROCESS_OPS_ADMIN_TOKEN,
+    IDENTITY_KEY: 'process-test-identity-key-0123456789abcdef',
+    SMS_URL: options.sms?.url ?? 'http://127.0.0.1:9',
+    SMS_SECRET: options.sms?.secret ?? 'process-test-sms-secret-0123456789',
+  };
   for (const step of CORE_STEP_IDS) {
     const department = options.departments[step];
     if (!department) continue;

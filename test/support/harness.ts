@@ -1,18 +1,25 @@
-// Starts the real thing for a test: mock departments (real HTTP servers on loopback, port 0) and a
-// gateway on a fresh store (a temp SQLite file unless a store is given), torn down in t.teardown.
+// Starts the real thing for a test: mock departments and the mock SMS service (real HTTP servers on
+// loopback, port 0) and a gateway on a fresh store (a temp SQLite file unless a store is given), torn
+// down in t.teardown.
+//
+// Credentials: the gateway gets one ops credential per role (h.opsTokens). h.http() acts as the
+// natural party: it sends the admin credential to /v1/ops/* and, to /v1/applications/<id>…, the
+// access token the submission of <id> answered with — unless the test passes its own
+// Authorization header. h.anonymous() sends nothing the test does not pass.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { request } from 'undici';
-import { CORE_STEP_IDS, type StepId } from '../../contracts/index.ts';
+import { CORE_STEP_IDS, OPS_ROLES, type OpsRole, type StepId } from '../../contracts/index.ts';
 import { createFakeClock, type Clock, type FakeClock } from '../../gateway/clock.ts';
-import { parseConfig, type GatewayConfigInput } from '../../gateway/config.ts';
+import { opsTokenSha256, parseConfig, type GatewayConfigInput } from '../../gateway/config.ts';
+import { developmentOpsToken } from '../../gateway/identity/index.ts';
 import { createLogger } from '../../gateway/logger.ts';
 import { createGateway, type Gateway } from '../../gateway/runtime.ts';
 import type { Store } from '../../gateway/store/types.ts';
-import { startMockDepartments, type MockBehaviourInput, type MockDepartments } from '../../mocks/index.ts';
+import { startMockDepartments, startMockSms, type MockBehaviourInput, type MockDepartments, type MockSms } from '../../mocks/index.ts';
 import { makeApplication, type ApplicationOverrides } from '../fixtures/application.ts';
 
 interface Tap {
@@ -29,7 +36,23 @@ export interface HarnessOptions {
   seed?: number;
   /** The gateway's timeout for each department call (default 5 000 ms). */
   departmentTimeoutMs?: number;
+  /** Per step: the secrets the mock holds, instead of the harness's one (secret rotation). */
+  mockSecrets?: Partial<Record<StepId, { secret: string; previousSecret?: string }>>;
+  /** Per step: the secrets the gateway holds, instead of the harness's one (secret rotation). */
+  gatewaySecrets?: Partial<Record<StepId, { secret: string; previousSecret?: string }>>;
 }
+
+type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
+export interface HttpAnswer {
+  status: number;
+  body: unknown;
+  text: string;
+  headers: Record<string, unknown>;
+}
+
+/** The identity key of every harness gateway (the keyed hashes tests compute must match). */
+export const TEST_IDENTITY_KEY = 'test-identity-key-0123456789abcdef-0123456789';
+export const SMS_TEST_SECRET = 'test-secret-sms-0123456789abcdef';
 
 export interface Harness {
   gateway: Gateway;
@@ -38,6 +61,11 @@ export interface Harness {
   clock: Clock;
   fakeClock: FakeClock | null;
   secrets: Record<StepId, string>;
+  sms: MockSms;
+  /** One ops credential per role, configured in the gateway (names: test-viewer, test-operator, test-admin). */
+  opsTokens: Record<OpsRole, string>;
+  /** Access tokens the harness saw in 202 answers to POST /v1/applications, by application id. */
+  accessTokens: Map<string, string>;
   /** JSON log lines the gateway wrote. */
   logs: Record<string, unknown>[];
   submit(overrides?: ApplicationOverrides, headers?: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }>;
@@ -46,16 +74,27 @@ export interface Harness {
   waitFor(id: string, predicate: (status: Awaited<ReturnType<Harness['status']>>) => boolean, timeoutMs?: number): Promise<Awaited<ReturnType<Harness['status']>>>;
   /** Fake-clock mode: drain due effects and let mock callbacks land, until nothing moves. */
   settle(options?: { skip?: StepId[] }): Promise<void>;
-  http(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: unknown; text: string; headers: Record<string, unknown> }>;
+  /** As the natural party (see the file header); a test's own Authorization header wins. */
+  http(method: HttpMethod, path: string, body?: unknown, headers?: Record<string, string>): Promise<HttpAnswer>;
+  /** Exactly the request the test describes: no credential is added. */
+  anonymous(method: HttpMethod, path: string, body?: unknown, headers?: Record<string, string>): Promise<HttpAnswer>;
+  /** Signs in as `mobile` (code by the mock SMS service) and returns the session token. */
+  signIn(mobile: string): Promise<string>;
+  /** The code the mock SMS service last sent to `mobile`. */
+  lastCode(mobile: string): string | undefined;
 }
 
 export async function startHarness(t: Tap, options: HarnessOptions = {}): Promise<Harness> {
   const steps = [...(options.steps ?? CORE_STEP_IDS)];
   const secrets = Object.fromEntries(steps.map((s) => [s, `test-secret-${s}-0123456789abcdef`])) as Record<StepId, string>;
   const fakeClock = options.fakeClockAt ? createFakeClock(options.fakeClockAt) : null;
+  const sms = await startMockSms({ secret: SMS_TEST_SECRET, host: '127.0.0.1', ...(fakeClock ? { clock: () => fakeClock.now() } : {}) });
+  t.teardown(() => sms.close());
+  const opsTokens = Object.fromEntries(OPS_ROLES.map((role) => [role, developmentOpsToken(role).replace('dev', 'tst')])) as Record<OpsRole, string>;
   const mocks = (await startMockDepartments({
     steps,
-    secrets,
+    secrets: { ...secrets, ...Object.fromEntries(Object.entries(options.mockSecrets ?? {}).map(([s, v]) => [s, v.secret])) },
+    previousSecrets: Object.fromEntries(Object.entries(options.mockSecrets ?? {}).flatMap(([s, v]) => (v.previousSecret ? [[s, v.previousSecret]] : []))),
     host: '127.0.0.1',
     ...(options.behaviour ? { behaviour: options.behaviour } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
@@ -74,8 +113,13 @@ export async function startHarness(t: Tap, options: HarnessOptions = {}): Promis
     port: 0,
     sqliteFile: join(dir, 'gateway.db'),
     logLevel: 'info',
-    departments: Object.fromEntries(steps.map((s) => [s, { url: mocks.urls[s], secret: secrets[s], timeoutMs: options.departmentTimeoutMs ?? 5_000 }])),
+    departments: Object.fromEntries(
+      steps.map((s) => [s, { url: mocks.urls[s], secret: secrets[s], ...options.gatewaySecrets?.[s], timeoutMs: options.departmentTimeoutMs ?? 5_000 }]),
+    ),
     optionalSteps: steps.filter((s) => !(CORE_STEP_IDS as readonly string[]).includes(s)) as never,
+    identityKey: TEST_IDENTITY_KEY,
+    opsCredentials: OPS_ROLES.map((role) => ({ name: `test-${role}`, role, tokenSha256: opsTokenSha256(opsTokens[role]) })),
+    sms: { url: sms.url, secret: SMS_TEST_SECRET },
     ...options.config,
     orchestration: { pollIntervalMs: 60_000, retryBaseMs: 20, retryMaxMs: 200, idleWaitMs: 50, ...options.config?.orchestration },
   });
@@ -91,7 +135,9 @@ export async function startHarness(t: Tap, options: HarnessOptions = {}): Promis
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function http(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const accessTokens = new Map<string, string>();
+
+  async function anonymous(method: HttpMethod, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
     const response = await request(`${url}${path}`, {
       method,
       headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
@@ -104,8 +150,27 @@ export async function startHarness(t: Tap, options: HarnessOptions = {}): Promis
     } catch {
       // not JSON (CSV, metrics)
     }
-    return { status: response.statusCode, body: parsed, text, headers: response.headers as Record<string, unknown> };
+    const answer = { status: response.statusCode, body: parsed, text, headers: response.headers as Record<string, unknown> };
+    const accepted = parsed as { id?: unknown; accessToken?: unknown };
+    if (method === 'POST' && path === '/v1/applications' && answer.status === 202 && typeof accepted.id === 'string' && typeof accepted.accessToken === 'string') {
+      accessTokens.set(accepted.id, accepted.accessToken);
+    }
+    return answer;
   }
+
+  async function http(method: HttpMethod, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+    const own = Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
+    let authorization: string | undefined;
+    if (!own && path.startsWith('/v1/ops/')) authorization = `Bearer ${opsTokens.admin}`;
+    const applicationId = /^\/v1\/applications\/([^/?]+)/.exec(path)?.[1];
+    if (!own && applicationId && accessTokens.has(decodeURIComponent(applicationId))) authorization = `Bearer ${accessTokens.get(decodeURIComponent(applicationId))}`;
+    return anonymous(method, path, body, authorization ? { ...headers, authorization } : headers);
+  }
+
+  const lastCode = (mobile: string) => {
+    const text = sms.messages(mobile).at(-1)?.parameters as { code?: string } | undefined;
+    return text?.code;
+  };
 
   const harness: Harness = {
     gateway,
@@ -114,6 +179,9 @@ export async function startHarness(t: Tap, options: HarnessOptions = {}): Promis
     clock: gateway.deps.clock,
     fakeClock,
     secrets,
+    sms,
+    opsTokens,
+    accessTokens,
     logs,
     async submit(overrides = {}, headers = {}) {
       const r = await http('POST', '/v1/applications', makeApplication(overrides), headers);
@@ -123,6 +191,15 @@ export async function startHarness(t: Tap, options: HarnessOptions = {}): Promis
       const r = await http('GET', `/v1/applications/${id}`);
       if (r.status !== 200) throw new Error(`status ${r.status}: ${r.text}`);
       return r.body as never;
+    },
+    anonymous,
+    lastCode,
+    async signIn(mobile) {
+      const sent = await anonymous('POST', '/v1/applicant/sign-in-codes', { mobile });
+      if (sent.status !== 202) throw new Error(`sign-in code: ${sent.status} ${sent.text}`);
+      const session = await anonymous('POST', '/v1/applicant/sessions', { mobile, code: lastCode(mobile) });
+      if (session.status !== 201) throw new Error(`sign in: ${session.status} ${session.text}`);
+      return (session.body as { token: string }).token;
     },
     async waitFor(id, predicate, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;

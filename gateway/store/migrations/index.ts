@@ -9,6 +9,7 @@ import type { Conn, Database } from '../database.ts';
 import { perApplicationEvents } from './0002-per-application-events.ts';
 import { formsApart } from './0003-forms-apart.ts';
 import { openClocksIndex } from './0004-open-clocks-index.ts';
+import { identity } from './0005-identity.ts';
 
 export interface Migration {
   version: number;
@@ -25,4 +26,4 @@ const initial: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [initial, perApplicationEvents, formsApart, openClocksIndex];
+export const MIGRATIONS: readonly Migration[] = [initial, perApplicationEvents, formsApart, openClocksIndex, identity];
