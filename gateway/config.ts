@@ -63,7 +63,8 @@ export const ConfigSchema = z.object({
     .object({
       pollIntervalMs: z.number().int().positive().default(30_000),
       leaseMs: z.number().int().positive().default(15_000),
-      batchSize: z.number().int().positive().default(32),
+      /** Effects in flight at most per instance (department calls wait on the network: cheap to hold many). */
+      batchSize: z.number().int().positive().default(128),
       idleWaitMs: z.number().int().positive().default(1_000),
       maxAttempts: z.number().int().min(1).default(8),
       retryBaseMs: z.number().int().positive().default(500),

@@ -58,9 +58,8 @@ export function createExecutor(options: ExecutorOptions) {
   // The loop saw due work it had no room for: a finishing effect should wake it (and only then).
   let starved = false;
   const inFlight = new Set<Promise<unknown>>();
-  let reserved = 0;
 
-  const freeSlots = () => options.batchSize - inFlight.size - reserved;
+  const freeSlots = () => options.batchSize - inFlight.size;
 
   /**
    * Runs a store write with as many of its due-now effects leased to this executor as there is room
@@ -71,18 +70,15 @@ export function createExecutor(options: ExecutorOptions) {
     work: (lease: LeaseNewEffects | undefined) => Promise<T>,
     application: (outcome: T) => ApplicationRow | undefined,
   ): Promise<T> {
-    const room = running ? Math.min(MAX_LEASED_PER_WRITE, freeSlots()) : 0;
-    reserved += room;
-    let outcome: T;
-    try {
-      outcome = await work(room > 0 ? { owner: options.owner, leaseMs: options.leaseMs, max: room } : undefined);
-    } finally {
-      reserved -= room;
-    }
+    // Not reserved ahead: a write that is waiting for its group commit must not hold slots that other
+    // writes could use (most lease none or one). The bound is therefore soft: while below batchSize,
+    // a write may take up to MAX_LEASED_PER_WRITE more; at or above it, its effects wait for a claim.
+    const room = running && inFlight.size < options.batchSize ? MAX_LEASED_PER_WRITE : 0;
+    const outcome = await work(room > 0 ? { owner: options.owner, leaseMs: options.leaseMs, max: room } : undefined);
     const leased = 'leased' in outcome ? outcome.leased : [];
     for (const effect of leased) start(effect, application(outcome));
     // A full executor left due work unleased, or none was leased at all: look for it.
-    if (leased.length === room) wakeUp();
+    if (room === 0 || leased.length === room) wakeUp();
     return outcome;
   }
 
