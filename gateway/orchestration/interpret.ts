@@ -2,7 +2,7 @@
 // SLA clocks) and one event, compute the Transition the store writes atomically. Still pure — the
 // store calls `decide` inside its transaction; nothing here performs I/O or reads a clock.
 
-import { initialTransition, transition } from 'xstate';
+import { createActor, type AnyActorScope } from 'xstate';
 import { DEPARTMENT_NAMES, type ApplicationState, type StepId } from '../../contracts/index.ts';
 import { cancelClock, checkClock, newClock, pauseClock, replanClock, resumeClock, startClock, stopClock, timerKey, type ClockChange, type ClockPolicy } from '../sla/clocks.ts';
 import type { ApplicationContext as StoredContext, Json, NewEffect, NewEvent, SlaClockRow, Transition } from '../store/types.ts';
@@ -121,6 +121,31 @@ export function createOrchestrator(options: OrchestratorOptions) {
   const machine = createApplicationMachine(options.steps);
   const windows = new Map<string, number>([['overall', OVERALL_WINDOW_WORKING_DAYS], ...options.steps.map((s) => [s.id, s.windowWorkingDays] as const)]);
   const policy = options.clockPolicy;
+
+  /**
+   * XState's pure `transition()` and `initialTransition()` build a throwaway actor for every call,
+   * and an actor computes its machine's initial snapshot when it is built — a whole initial
+   * transition of all regions, thrown away, at every event (half of the machine's cost). The same
+   * purity with one inert actor made once: the machine's own transition step with a scope that
+   * collects the actions it would execute, and executes nothing. (No child actors are ever
+   * spawned, so one system is enough.)
+   */
+  const inert = createActor(machine, { input: { applicationId: 'inert', submittedAt: new Date(0).toISOString() } });
+  function pure<T>(step: (scope: AnyActorScope) => T): [T, Array<{ type: string; params?: unknown }>] {
+    const actions: Array<{ type: string; params?: unknown }> = [];
+    const scope = {
+      self: inert,
+      defer: () => {},
+      id: '',
+      logger: () => {},
+      sessionId: '',
+      stopChild: () => {},
+      system: inert.system,
+      emit: () => {},
+      actionExecutor: (action: { type: string; params?: unknown }) => void actions.push(action),
+    } as unknown as AnyActorScope;
+    return [step(scope), actions];
+  }
 
   /**
    * Reads a stored snapshot, first upgrading one written by an older machine version step by step
@@ -261,7 +286,7 @@ export function createOrchestrator(options: OrchestratorOptions) {
 
     /** The first transition of a new application. */
     start(applicationId: string, submittedAt: Date): Transition {
-      const [snapshot, actions] = initialTransition(machine, { applicationId, submittedAt: submittedAt.toISOString() });
+      const [snapshot, actions] = pure((scope) => machine.getInitialSnapshot(scope, { applicationId, submittedAt: submittedAt.toISOString() }));
       return toTransition(snapshot, actions, applicationId, new Map(), submittedAt);
     },
 
@@ -281,7 +306,7 @@ export function createOrchestrator(options: OrchestratorOptions) {
         };
       }
       const snapshot = restore(current.application);
-      const [next, actions] = transition(machine, snapshot, event as ApplicationEvent);
+      const [next, actions] = pure((scope) => machine.transition(snapshot, event as ApplicationEvent, scope));
       // Unchanged only if there is nothing to do either: a re-entering transition (the poll timer's
       // `after` with reenter: true) hands back the SAME snapshot object together with actions
       // (cancel + pollDepartment + raise), and dropping those would leave the step unpolled for ever.
