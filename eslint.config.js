@@ -18,6 +18,16 @@ export default tseslint.config(
     },
   },
   {
+    // The applicant page's script runs in the browser, as a classic script.
+    files: ['gateway/web/assets/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: Object.fromEntries(
+        ['window', 'document', 'fetch', 'EventSource', 'localStorage', 'crypto', 'history', 'location', 'URLSearchParams', 'confirm', 'console'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     files: ['contracts/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [pattern(['**/services/**', '**/gateway/**', '**/mocks/**', '**/test/**'], 'contracts/ imports nothing of ours')] }],

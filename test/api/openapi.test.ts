@@ -26,10 +26,11 @@ interface Expected {
 const ERROR = 'Error';
 
 const EXPECTED: Expected[] = [
-  { method: 'post', path: '/v1/applications', params: ['header:idempotency-key'], body: 'ApplicationForm', responses: { 202: 'SubmissionAccepted', 400: ERROR, 409: ERROR, 413: ERROR, 415: ERROR } },
-  { method: 'get', path: '/v1/applications/{id}', params: ['path:id'], responses: { 200: 'ApplicationStatus', 404: ERROR } },
+  { method: 'post', path: '/v1/applications', params: ['header:idempotency-key'], body: 'ApplicationForm', responses: { 202: 'SubmissionAccepted', 400: ERROR, 409: ERROR, 413: ERROR, 415: ERROR, 429: ERROR } },
+  { method: 'get', path: '/v1/applications/{id}', params: ['path:id'], responses: { 200: 'ApplicationStatus', 404: ERROR, 429: ERROR } },
   { method: 'get', path: '/v1/examples/application', responses: { 200: 'ApplicationForm' } },
-  { method: 'get', path: '/v1/applications/{id}/events', params: ['path:id', 'header:last-event-id'], responses: { 200: true, 404: ERROR } },
+  { method: 'get', path: '/v1/forms/application', responses: { 200: 'FormDescription' } },
+  { method: 'get', path: '/v1/applications/{id}/events', params: ['path:id', 'header:last-event-id'], responses: { 200: true, 404: ERROR, 429: ERROR } },
   { method: 'post', path: '/v1/applications/{id}/corrections', params: ['path:id'], body: 'ApplicationCorrection', responses: { 202: 'ApplicationStatus', 400: ERROR, 404: ERROR, 409: ERROR } },
   { method: 'post', path: '/v1/applications/{id}/withdrawal', params: ['path:id'], body: true, responses: { 200: 'ApplicationStatus', 404: ERROR, 409: ERROR } },
   {
@@ -37,13 +38,13 @@ const EXPECTED: Expected[] = [
     path: '/v1/departments/{step}/callbacks',
     params: ['path:step', 'header:x-department-id', 'header:x-department-timestamp', 'header:x-department-signature'],
     body: true,
-    responses: { 200: true, 400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR },
+    responses: { 200: true, 400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR, 429: ERROR },
   },
   {
     method: 'get',
     path: '/v1/departments/{step}/applications/{id}',
     params: ['path:step', 'path:id', 'header:x-department-id', 'header:x-department-timestamp', 'header:x-department-signature'],
-    responses: { 200: true, 401: ERROR, 403: ERROR, 404: ERROR, 409: ERROR },
+    responses: { 200: true, 401: ERROR, 403: ERROR, 404: ERROR, 409: ERROR, 410: ERROR },
   },
   { method: 'get', path: '/v1/ops/sla', responses: { 200: 'SlaOverview' } },
   { method: 'get', path: '/v1/ops/applications', params: ['query:sla', 'query:step', 'query:state', 'query:limit'], responses: { 200: true, 400: ERROR } },
@@ -68,6 +69,8 @@ const COMPONENTS = [
   'ApplicationEvent',
   'Error',
   'FieldIssue',
+  'ErrorDetail',
+  'FormDescription',
   'DepartmentCallback',
   'DepartmentAnswer',
   'DepartmentRequestEnvelope',

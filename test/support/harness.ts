@@ -76,6 +76,8 @@ export async function startHarness(t: Tap, options: HarnessOptions = {}): Promis
     logLevel: 'info',
     departments: Object.fromEntries(steps.map((s) => [s, { url: mocks.urls[s], secret: secrets[s], timeoutMs: options.departmentTimeoutMs ?? 5_000 }])),
     optionalSteps: steps.filter((s) => !(CORE_STEP_IDS as readonly string[]).includes(s)) as never,
+    // Tests drive many requests from one address; a test of the limits configures them itself.
+    rateLimits: { enabled: false },
     ...options.config,
     orchestration: { pollIntervalMs: 60_000, retryBaseMs: 20, retryMaxMs: 200, idleWaitMs: 50, ...options.config?.orchestration },
   });
@@ -95,7 +97,7 @@ export async function startHarness(t: Tap, options: HarnessOptions = {}): Promis
     const response = await request(`${url}${path}`, {
       method,
       headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+      ...(body !== undefined ? { body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body) } : {}),
     });
     const text = await response.body.text();
     let parsed: unknown = text;
