@@ -97,6 +97,8 @@ export function formFields(schema: z.ZodType): RawField[] {
         out.push({ ...base, type: 'group' });
         return;
       }
+      // A list's items are described by their fields; anything else is a group a page draws as such.
+      if (path && !path.endsWith('[]')) out.push({ ...base, type: 'group' });
       const discPath = join(path, discriminator);
       out.push({ path: discPath, required: true, labelKeys: [discPath], type: 'choice', values: members.map((m) => String(m.properties![discriminator]!.const)), ...(when ? { when } : {}) });
       for (const member of members) {
@@ -110,7 +112,7 @@ export function formFields(schema: z.ZodType): RawField[] {
     }
     switch (n.type) {
       case 'object': {
-        if (path) out.push({ ...base, type: 'group' });
+        if (path && !path.endsWith('[]')) out.push({ ...base, type: 'group' });
         for (const [key, child] of Object.entries(n.properties ?? {})) walk(child, join(path, key), n.required?.includes(key) ?? false, when, variant);
         return;
       }

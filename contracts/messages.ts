@@ -191,7 +191,7 @@ export const FIELD_MESSAGES = {
   },
   'calendar.working_days_unsupported': {
     en: 'The calendar cannot answer for this number of working days: {reason}',
-    zh: '无法按该工作日数计算：{reason}',
+    zh: '无法按该工作日数计算：工作日数须为正数，按上下午计时（“session”）时须为 0.5 的倍数',
   },
   'callback.reasons_required': { en: 'A rejection needs at least one reason', zh: '退回时至少需要一条理由' },
 } as const satisfies Record<string, Localized>;
