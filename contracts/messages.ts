@@ -176,6 +176,10 @@ export const FIELD_MESSAGES = {
     zh: '文本包含不成对的代理项（损坏的字符），请发送完整有效的字符',
   },
   'json.forbidden_key': { en: 'The key "__proto__" is not allowed; remove it', zh: '不允许使用键“__proto__”，请删除' },
+  'application_id.format': {
+    en: 'An application id is 1–64 letters, digits, ".", "_", ":" or "-", as returned when you submitted',
+    zh: '申请编号应为提交时返回的 1–64 位字母、数字或“.”“_”“:”“-”',
+  },
   'idempotency_key.format': {
     en: 'Idempotency-Key must be 8–128 characters of letters, digits, "-", "_" or ":"',
     zh: '“Idempotency-Key”应为 8–128 位字母、数字或“-”“_”“:”',

@@ -4,6 +4,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
+  ApplicationId,
   ApplicationCorrection,
   ApplicationStatus,
   ErrorBody,
@@ -21,7 +22,7 @@ import { clientKey, type Protections } from '../http-protections.ts';
 import { buildStatus } from '../status.ts';
 import type { ApplicationRow } from '../store/types.ts';
 
-const IdParams = z.object({ id: z.string().min(1).max(64) });
+const IdParams = z.object({ id: ApplicationId });
 const IdempotencyHeaders = z.object({
   'idempotency-key': z
     .string()

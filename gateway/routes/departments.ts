@@ -9,6 +9,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
+  ApplicationId,
   DEPARTMENT_HEADER,
   DepartmentCallback,
   ErrorBody,
@@ -143,7 +144,7 @@ export const departmentRoutes =
         schema: {
           tags: ['department'],
           summary: "Exactly the application fields this department is entitled to (its step's request document); signed like a callback, over the request path",
-          params: StepParams.extend({ id: z.string().min(1).max(64) }),
+          params: StepParams.extend({ id: ApplicationId }),
           headers: AuthHeaders,
           response: { 200: z.record(z.string(), z.unknown()), 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 410: ErrorBody },
         },

@@ -6,7 +6,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { FieldMessageKey, SlaState } from '../../contracts/index.ts';
-import { ApplicationState, ErrorBody, StepId } from '../../contracts/index.ts';
+import { ApplicationId, ApplicationState, ErrorBody, StepId } from '../../contracts/index.ts';
 import { CalendarYearDocument } from '../calendar/index.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { ApiError, fieldDetails } from '../errors.ts';
@@ -97,7 +97,7 @@ export const opsRoutes =
         schema: {
           tags: ['ops'],
           summary: 'Send a step that needs attention to its department again (same idempotency key)',
-          params: z.object({ id: z.string().min(1).max(64), step: StepId }),
+          params: z.object({ id: ApplicationId, step: StepId }),
           response: { 401: ErrorBody, 202: z.object({ applicationId: z.string(), step: StepId, state: z.string() }), 404: ErrorBody, 409: ErrorBody },
         },
       },

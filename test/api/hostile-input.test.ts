@@ -152,7 +152,10 @@ t.test('odd headers, methods, URLs and query strings: 4xx with a stable code', a
   expectError(t, 'a broken percent-encoding', await h.http('GET', '/v1/applications/%E0%A4%A'), 400, 'REQUEST_MALFORMED');
   expectError(t, 'an id of 300 characters', await h.http('GET', `/v1/applications/${'a'.repeat(300)}`), 414, 'URL_TOO_LONG');
   expectError(t, 'an id of 65 characters', await h.http('GET', `/v1/applications/${'a'.repeat(65)}`), 400, 'REQUEST_INVALID');
-  expectError(t, 'an encoded NUL in the id', await h.http('GET', '/v1/applications/a%00b'), 404, 'APPLICATION_NOT_FOUND');
+  // An encoded NUL reached PostgreSQL (500 there, 404 on SQLite): refused before any store on both.
+  expectError(t, 'an encoded NUL in the id', await h.http('GET', '/v1/applications/a%00b'), 400, 'REQUEST_INVALID');
+  expectError(t, 'an encoded lone surrogate in the id (not UTF-8)', await h.http('GET', '/v1/applications/a%ED%A0%BDb'), 400, 'REQUEST_MALFORMED');
+  expectError(t, 'an encoded NUL in a correction URL', await h.http('POST', '/v1/applications/%00/corrections', { fields: { companyName: '三门峡某某科技有限公司' } }), 400, 'REQUEST_INVALID');
   // Query strings with repeated keys, prototype names and huge numbers.
   expectError(t, 'month given twice', await h.http('GET', '/v1/ops/reports/monthly?month=2026-01&month=2026-02'), 400, 'REQUEST_INVALID');
   expectError(t, 'state given twice', await h.http('GET', '/v1/ops/applications?state=in_progress&state=completed'), 400, 'REQUEST_INVALID');

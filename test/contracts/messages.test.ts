@@ -272,7 +272,7 @@ t.test('every custom refinement speaks English and Chinese, and every keyed rule
   if (!post.success) checkBothLanguages(t, 'tracking number', post.error.issues, seen);
   // Keys the gateway raises itself (body parser, headers, ops, calendar, callbacks): worded from the catalogue.
   const gatewayKeys: FieldMessageKey[] = [
-    'unknown_field', 'json.too_deep', 'json.nul_character', 'json.lone_surrogate', 'json.forbidden_key', 'idempotency_key.format',
+    'unknown_field', 'application_id.format', 'json.too_deep', 'json.nul_character', 'json.lone_surrogate', 'json.forbidden_key', 'idempotency_key.format',
     'last_event_id.format', 'ops.sla_or_state', 'calendar.year_mismatch', 'calendar.working_days_unsupported', 'callback.reasons_required',
   ];
   for (const key of gatewayKeys) {
