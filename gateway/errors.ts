@@ -71,14 +71,19 @@ export function localeOf(request: FastifyRequest): Locale {
   return negotiateLocale(request.headers['accept-language']);
 }
 
+/** Adds Accept-Language to the answer's Vary header, keeping what is there (CORS adds Origin). */
+export function varyOnLanguage(reply: FastifyReply): FastifyReply {
+  const current = String(reply.getHeader('vary') ?? '');
+  if (/(^|,)\s*(accept-language|\*)\s*(,|$)/i.test(current)) return reply;
+  return reply.header('vary', current ? `${current}, Accept-Language` : 'Accept-Language');
+}
+
 /** Sends an error in the request's language; the answer varies with Accept-Language. */
 export function sendError(request: FastifyRequest, reply: FastifyReply, code: ErrorCode, options: { variant?: ErrorVariant; params?: Readonly<Record<string, unknown>>; details?: DetailSource } = {}) {
   const locale = localeOf(request);
-  return reply
-    .code(ERRORS[code].status)
-    .header('content-language', CONTENT_LANGUAGE[locale])
-    .header('vary', 'accept-language')
-    .send(errorBody(code, locale, { ...options, details: options.details?.(locale) }));
+  return varyOnLanguage(reply.code(ERRORS[code].status).header('content-language', CONTENT_LANGUAGE[locale])).send(
+    errorBody(code, locale, { ...options, details: options.details?.(locale) }),
+  );
 }
 
 /** Which catalogue code a fastify (or plugin) error becomes; undefined for a real 5xx. */

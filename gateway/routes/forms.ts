@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { CONTENT_LANGUAGE, FormDescription, applicationFormFor, describeApplicationForm, type Locale } from '../../contracts/index.ts';
 import type { GatewayDeps } from '../deps.ts';
-import { localeOf } from '../errors.ts';
+import { localeOf, varyOnLanguage } from '../errors.ts';
 
 export const formRoutes =
   (deps: GatewayDeps): FastifyPluginAsyncZod =>
@@ -30,7 +30,7 @@ export const formRoutes =
       },
       async (request, reply) => {
         const locale = localeOf(request);
-        return reply.header('content-language', CONTENT_LANGUAGE[locale]).header('vary', 'accept-language').header('cache-control', 'no-cache').send(described[locale]);
+        return varyOnLanguage(reply.header('content-language', CONTENT_LANGUAGE[locale]).header('cache-control', 'no-cache')).send(described[locale]);
       },
     );
   };

@@ -120,6 +120,10 @@ t.test('CORS is closed by default and opens only for configured origins', async 
   const allowed = await open.http('GET', '/health', undefined, { origin: 'https://portal.example.gov.cn' });
   t.equal(allowed.headers['access-control-allow-origin'], 'https://portal.example.gov.cn');
   t.match(String(allowed.headers['access-control-expose-headers']), /x-request-id/);
+  const refused = await open.http('GET', '/v1/applications/none', undefined, { origin: 'https://portal.example.gov.cn' });
+  t.equal(refused.headers['access-control-allow-origin'], 'https://portal.example.gov.cn', 'errors carry CORS headers too');
+  t.match(String(refused.headers.vary), /Origin/i, 'an error keeps Vary: Origin');
+  t.match(String(refused.headers.vary), /Accept-Language/i, 'and adds Accept-Language');
   const other = await open.http('GET', '/health', undefined, { origin: 'https://evil.example' });
   t.equal(other.headers['access-control-allow-origin'], undefined, 'another origin is still refused');
   const ok = await request(`${open.url}/v1/applications`, { method: 'OPTIONS', headers: { origin: 'https://portal.example.gov.cn', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,idempotency-key' } });
