@@ -41,7 +41,7 @@ t.test('a complete request within the limits is served as usual', async (t) => {
   t.same(JSON.parse(reply.body), { status: 'ok' });
 });
 
-t.test('the timeouts are configuration: headers may not outlast the whole request', async (t) => {
+t.test('timeouts and limits are configuration (environment variables); headers may not outlast the whole request', async (t) => {
   const { parseConfig, configFromEnv } = await import('../../gateway/config.ts');
   t.throws(() => parseConfig({ departments: {}, http: { requestTimeoutMs: 1_000, headersTimeoutMs: 5_000 } }), /headersTimeoutMs/);
   const departments = Object.fromEntries(
@@ -52,6 +52,23 @@ t.test('the timeouts are configuration: headers may not outlast the whole reques
   );
   const config = configFromEnv({ ...departments, HTTP_REQUEST_TIMEOUT_MS: '20000', HTTP_HEADERS_TIMEOUT_MS: '5000', HTTP_KEEP_ALIVE_TIMEOUT_MS: '4000', HTTP_CONNECTION_TIMEOUT_MS: '0' });
   t.match(config.http, { requestTimeoutMs: 20_000, headersTimeoutMs: 5_000, keepAliveTimeoutMs: 4_000, connectionTimeoutMs: 0 });
+  const limits = configFromEnv({
+    ...departments,
+    RATE_LIMITS_ENABLED: 'off',
+    RATE_LIMIT_SUBMISSIONS: '10',
+    RATE_LIMIT_CALLBACKS: '50',
+    MAX_EVENT_STREAMS_PER_CLIENT: '3',
+    CORS_ORIGINS: 'https://portal.example.gov.cn, https://m.example.gov.cn',
+    TRUST_PROXY: 'true',
+    DEPARTMENT_VIEW_RETENTION_DAYS: '7',
+  });
+  t.match(limits.rateLimits, { enabled: false, submissions: 10, callbacks: 50, statusReads: 600 });
+  t.equal(limits.eventStreams.maxPerClient, 3);
+  t.same(limits.http.corsOrigins, ['https://portal.example.gov.cn', 'https://m.example.gov.cn']);
+  t.equal(limits.http.trustProxy, true);
+  t.equal(limits.departmentViewRetentionDays, 7);
+  t.throws(() => configFromEnv({ ...departments, TRUST_PROXY: 'maybe' }), /TRUST_PROXY must be true or false/);
+  t.throws(() => configFromEnv({ ...departments, CORS_ORIGINS: 'not a url' }), /corsOrigins/);
   const h = await startHarness(t, { fakeClockAt: FAKE_NOW, config: { http: { requestTimeoutMs: 20_000, headersTimeoutMs: 5_000, keepAliveTimeoutMs: 4_000 } } });
   const server = h.gateway.app.server;
   t.equal(server.requestTimeout, 20_000);
