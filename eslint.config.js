@@ -3,6 +3,7 @@
 // the orchestration machine is pure (no I/O modules); nothing but tests and the dev launcher imports mocks/.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 const io = ['node:*', 'fs', 'net', 'http', 'undici', 'pg', 'better-sqlite3', 'pino', 'fastify', 'prom-client'];
 const pattern = (group, message) => ({ group, message });
@@ -15,6 +16,14 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    // The applicant page's script runs in the browser, as a classic script.
+    files: ['gateway/web/assets/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: globals.browser,
     },
   },
   {

@@ -43,6 +43,8 @@ export function gatewayConfig(
     logLevel: extra.logLevel as GatewayConfigInput['logLevel'],
     ...(target.kind === 'postgres' ? { databaseUrl: target.url } : { sqliteFile: target.sqliteFile }),
     departments: Object.fromEntries(CORE_STEP_IDS.map((s) => [s, { url: urls[s]!, secret: SECRETS[s] }])),
+    // The benchmark is one client submitting as fast as it can: per-client limits would measure themselves.
+    rateLimits: { enabled: false },
     ...(extra.orchestration ? { orchestration: extra.orchestration } : {}),
   };
 }

@@ -1,52 +1,40 @@
 import { z } from 'zod';
-import { creditCodeProblem, residentIdProblem } from './identifiers.ts';
+import { creditCodeProblem, isAtLeastYearsOld, latestBirthDateForAge, residentIdBirthDate, residentIdProblem } from './identifiers.ts';
+import type { FieldMessageKey } from './messages.ts';
+import { freeText, identifier, normalizeHalfWidth, normalizeMobile, personName } from './text.ts';
 
 // The ONE application an applicant fills in (一次采集). Every department's request is cut from it.
 
-const CREDIT_CODE_MESSAGES = {
-  length: 'must be exactly 18 characters',
-  alphabet: 'may contain only digits and the capital letters A–Y except I, O, S, V, Z',
-  registration_authority: 'has an invalid registration-authority character (position 1)',
-  division_code: 'must carry a 6-digit administrative division code in positions 3–8',
-  organisation_code_check: 'has a wrong organisation-code check character (position 17, GB 11714); check for a typing error',
-  check_character: 'has a wrong check character (position 18, GB 32100); check for a typing error',
-} as const;
-
-const RESIDENT_ID_MESSAGES = {
-  format: 'must be 17 digits followed by a digit or X',
-  birth_date: 'contains an impossible birth date (positions 7–14)',
-  check_character: 'has a wrong check character (position 18, GB 11643); check for a typing error',
-} as const;
-
-export const CreditCode = z
-  .string()
+export const CreditCode = identifier()
   .superRefine((value, ctx) => {
     const problem = creditCodeProblem(value);
-    if (problem) ctx.addIssue({ code: 'custom', message: `Unified Social Credit Code ${CREDIT_CODE_MESSAGES[problem]}` });
+    if (problem) ctx.addIssue({ code: 'custom', message: `credit_code.${problem}` satisfies FieldMessageKey });
   })
-  .meta({ id: 'CreditCode', description: '18-character Unified Social Credit Code (GB 32100-2015)', example: '91411202MA9XXXXXX0' });
+  .meta({ id: 'CreditCode', description: '18-character Unified Social Credit Code (GB 32100-2015); full-width characters, spaces and lower case are normalised', example: '91411202MA9XXXXXX0' });
 
-export const ResidentIdNumber = z
-  .string()
+export const ResidentIdNumber = identifier()
   .superRefine((value, ctx) => {
     const problem = residentIdProblem(value);
-    if (problem) ctx.addIssue({ code: 'custom', message: `Resident identity number ${RESIDENT_ID_MESSAGES[problem]}` });
+    if (problem) ctx.addIssue({ code: 'custom', message: `resident_id.${problem}` satisfies FieldMessageKey });
   })
-  .meta({ id: 'ResidentIdNumber', description: '18-character resident identity number (GB 11643)' });
+  .meta({ id: 'ResidentIdNumber', description: '18-character resident identity number (GB 11643); full-width digits, a lower-case x and spaces are normalised' });
 
-export const MobileNumber = z
-  .string()
-  .regex(/^1[3-9]\d{9}$/, 'Mobile number must be 11 digits starting with 13–19')
-  .meta({ id: 'MobileNumber' });
+export const MobileNumber = identifier(normalizeMobile)
+  .regex(/^1[3-9]\d{9}$/, 'mobile.format' satisfies FieldMessageKey)
+  .meta({ id: 'MobileNumber', description: 'Mainland mobile number, 11 digits; full-width digits, spaces, hyphens and a +86 prefix are normalised' });
 
-export const DivisionCode = z.string().regex(/^\d{6}$/, 'Division code must be 6 digits (GB/T 2260)');
+export const DivisionCode = identifier().regex(/^\d{6}$/, 'division_code.format' satisfies FieldMessageKey);
 
-const Yuan = z.number().int('Amounts are whole yuan').positive('Amount must be greater than zero').max(1e12);
+const Yuan = z
+  .number()
+  .int('amount.whole_yuan' satisfies FieldMessageKey)
+  .positive('amount.positive' satisfies FieldMessageKey)
+  .max(1e12, 'amount.too_large' satisfies FieldMessageKey);
 
 export const Address = z
   .strictObject({
     divisionCode: DivisionCode.describe('Administrative division (district/county) of the address'),
-    detail: z.string().trim().min(4, 'Give the street, number and room').max(200),
+    detail: freeText({ min: 4, max: 200, tooShort: 'address.detail_too_short' }),
   })
   .meta({ id: 'Address' });
 
@@ -54,7 +42,7 @@ export const EntityType = z.enum(['limited_liability_company', 'one_person_llc',
 
 export const LegalRepresentative = z
   .strictObject({
-    name: z.string().trim().min(2, 'Name must be at least 2 characters').max(50),
+    name: personName({ min: 2, max: 50 }),
     idNumber: ResidentIdNumber,
     mobile: MobileNumber,
   })
@@ -66,13 +54,13 @@ export const Shareholder = z
   .discriminatedUnion('kind', [
     z.strictObject({
       kind: z.literal('person'),
-      name: z.string().trim().min(2).max(50),
+      name: personName({ min: 2, max: 50 }),
       idNumber: ResidentIdNumber,
       contribution: Contribution,
     }),
     z.strictObject({
       kind: z.literal('company'),
-      name: z.string().trim().min(4).max(100),
+      name: freeText({ min: 4, max: 100, tooShort: 'company_name.too_short' }),
       creditCode: CreditCode,
       contribution: Contribution,
     }),
@@ -80,52 +68,55 @@ export const Shareholder = z
   .meta({ id: 'Shareholder' });
 
 export const SealKind = z.enum(['company', 'finance', 'invoice', 'contract', 'legal_representative']);
+export const SealMaterial = z.enum(['photosensitive', 'rubber', 'copper']);
 export const SealOrder = z
   .strictObject({
     kinds: z
       .array(SealKind)
       .min(1)
-      .refine((kinds) => new Set(kinds).size === kinds.length, 'Each seal kind may be ordered once')
-      .refine((kinds) => kinds.includes('company'), 'The company seal (company) is always required'),
-    material: z.enum(['photosensitive', 'rubber', 'copper']),
-    makerId: z.string().regex(/^SM\d{4}$/, 'makerId is a licensed seal maker id such as SM0001 (see the list of makers)'),
+      .refine((kinds) => new Set(kinds).size === kinds.length, 'seal_kinds.duplicate' satisfies FieldMessageKey)
+      .refine((kinds) => kinds.includes('company'), 'seal_kinds.company_required' satisfies FieldMessageKey),
+    material: SealMaterial,
+    makerId: identifier().regex(/^SM\d{4}$/, 'seal_maker.format' satisfies FieldMessageKey),
   })
   .meta({ id: 'SealOrder' });
 
 export const InvoiceKind = z.enum(['vat_ordinary', 'vat_special', 'e_invoice']);
+export const TaxpayerType = z.enum(['small_scale', 'general']);
 export const TaxDetails = z
   .strictObject({
-    taxpayerType: z.enum(['small_scale', 'general']),
+    taxpayerType: TaxpayerType,
     invoices: z
       .array(z.strictObject({ kind: InvoiceKind, quantity: z.number().int().min(1).max(100) }))
-      .min(1, 'Ask for at least one kind of invoice')
-      .refine((list) => new Set(list.map((i) => i.kind)).size === list.length, 'Each invoice kind may appear once'),
+      .min(1, 'invoices.none' satisfies FieldMessageKey)
+      .refine((list) => new Set(list.map((i) => i.kind)).size === list.length, 'invoices.duplicate' satisfies FieldMessageKey),
   })
   .meta({ id: 'TaxDetails' });
 
 export const SocialInsuranceDetails = z
   .strictObject({
     employeeCount: z.number().int().min(0).max(100_000),
-    startMonth: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'startMonth is YYYY-MM'),
+    startMonth: identifier(normalizeHalfWidth).regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'month.format' satisfies FieldMessageKey),
   })
   .meta({ id: 'SocialInsuranceDetails' });
 
 export const BankDetails = z
   .strictObject({
-    bankCode: z.string().regex(/^[A-Z]{3,8}$/, 'bankCode is the bank short code, e.g. ICBC'),
-    branch: z.string().trim().min(2).max(100),
+    bankCode: z.string().regex(/^[A-Z]{3,8}$/, 'bank_code.format' satisfies FieldMessageKey),
+    branch: freeText({ min: 2, max: 100 }),
   })
   .meta({ id: 'BankDetails' });
 
+export const DeliveryMethod = z.enum(['pickup', 'post']);
 export const Delivery = z
   .discriminatedUnion('method', [
-    z.strictObject({ method: z.literal('pickup'), hall: z.string().trim().min(2).max(100).default('三门峡市政务服务中心') }),
+    z.strictObject({ method: z.literal('pickup'), hall: freeText({ min: 2, max: 100 }).default('三门峡市政务服务中心') }),
     z.strictObject({
       method: z.literal('post'),
-      recipient: z.string().trim().min(2).max(50),
+      recipient: personName({ min: 2, max: 50 }),
       mobile: MobileNumber,
       address: Address,
-      postcode: z.string().regex(/^\d{6}$/, 'Postcode is 6 digits'),
+      postcode: identifier().regex(/^\d{6}$/, 'postcode.format' satisfies FieldMessageKey),
     }),
   ])
   .meta({ id: 'Delivery' });
@@ -135,13 +126,13 @@ export const HousingFundDetails = z
   .meta({ id: 'HousingFundDetails' });
 
 const ApplicationFormBase = z.strictObject({
-  companyName: z.string().trim().min(4, 'Company name must be at least 4 characters').max(60),
+  companyName: freeText({ min: 4, max: 60, tooShort: 'company_name.too_short' }),
   entityType: EntityType,
   registeredCapitalYuan: Yuan,
   address: Address,
-  businessScope: z.string().trim().min(2).max(2000),
+  businessScope: freeText({ min: 2, max: 2000, multiline: true }),
   legalRepresentative: LegalRepresentative,
-  shareholders: z.array(Shareholder).min(1, 'At least one shareholder is required').max(50),
+  shareholders: z.array(Shareholder).min(1, 'shareholders.none' satisfies FieldMessageKey).max(50),
   sealOrder: SealOrder,
   tax: TaxDetails,
   socialInsurance: SocialInsuranceDetails,
@@ -157,11 +148,12 @@ function checkForm(form: z.infer<typeof ApplicationFormBase>, ctx: z.core.$Refin
     ctx.addIssue({
       code: 'custom',
       path: ['shareholders'],
-      message: `Shareholders' contributions add up to ${total} yuan but the registered capital is ${form.registeredCapitalYuan} yuan; make them equal`,
+      message: 'shareholders.sum_mismatch' satisfies FieldMessageKey,
+      params: { total, capital: form.registeredCapitalYuan },
     });
   }
   if (form.entityType === 'one_person_llc' && form.shareholders.length !== 1) {
-    ctx.addIssue({ code: 'custom', path: ['shareholders'], message: 'A one-person company has exactly one shareholder' });
+    ctx.addIssue({ code: 'custom', path: ['shareholders'], message: 'shareholders.one_person' satisfies FieldMessageKey });
   }
 }
 
@@ -169,28 +161,67 @@ export const ApplicationForm = ApplicationFormBase.superRefine(checkForm).meta({
 export type ApplicationForm = z.infer<typeof ApplicationForm>;
 export type ApplicationFormInput = z.input<typeof ApplicationForm>;
 
+/** The minimum age of a legal representative on the day of submission. */
+export const LEGAL_REPRESENTATIVE_MIN_AGE = 18;
+
+export interface DeploymentFormOptions {
+  /** Sections optional in the contract but needed by a step this deployment enables (e.g. housingFund). */
+  requiredSections?: readonly string[];
+  /**
+   * Today's date ("YYYY-MM-DD") in the deployment's time zone, read at each validation. Birth dates
+   * after it are refused and the legal representative must be an adult on it. The gateway passes
+   * its own clock (tests run on fake clocks); without it these date rules are not applied.
+   */
+  today?: () => string;
+}
+
 /**
  * The form as a given deployment validates it: addresses must lie in the configured city
- * (default 三门峡市 and its districts and counties).
+ * (default 三门峡市 and its districts and counties), the sections its steps need are present, and
+ * the identity numbers make sense on the day of submission.
  */
-export function applicationFormFor(cityDivisions: Readonly<Record<string, string>>, options: { requiredSections?: readonly string[] } = {}) {
+export function applicationFormFor(cityDivisions: Readonly<Record<string, string>>, options: DeploymentFormOptions = {}) {
   const cityName = Object.values(cityDivisions)[0] ?? 'the city';
   const inCity = (code: string) => Object.hasOwn(cityDivisions, code);
   return ApplicationForm.superRefine((form, ctx) => {
-    // Sections that are optional in the contract but needed by a step this deployment enables.
     for (const section of options.requiredSections ?? []) {
       if ((form as Record<string, unknown>)[section] === undefined) {
-        ctx.addIssue({ code: 'custom', path: [section], message: `This city's service also needs the ${section} section (a department that uses it is enabled); add it` });
+        ctx.addIssue({ code: 'custom', path: [section], message: 'form.section_required' satisfies FieldMessageKey, params: { section } });
       }
     }
     if (!inCity(form.address.divisionCode)) {
       ctx.addIssue({
         code: 'custom',
         path: ['address', 'divisionCode'],
-        message: `The registered address must be in ${cityName}: use one of ${Object.keys(cityDivisions).join(', ')}`,
+        message: 'address.outside_city' satisfies FieldMessageKey,
+        params: { city: cityName, codes: Object.keys(cityDivisions).join(', ') },
       });
     }
+    if (options.today) checkDates(form, options.today(), ctx);
   });
+}
+
+/** Birth dates are not after today; the legal representative is an adult today. */
+function checkDates(form: ApplicationForm, today: string, ctx: z.core.$RefinementCtx): void {
+  const people: Array<{ idNumber: string; path: PropertyKey[]; adult: boolean }> = [
+    { idNumber: form.legalRepresentative.idNumber, path: ['legalRepresentative', 'idNumber'], adult: true },
+    ...form.shareholders.flatMap((s, i) => (s.kind === 'person' ? [{ idNumber: s.idNumber, path: ['shareholders', i, 'idNumber'], adult: false }] : [])),
+  ];
+  for (const person of people) {
+    if (residentIdProblem(person.idNumber, { today }) === 'birth_date_future') {
+      ctx.addIssue({ code: 'custom', path: person.path, message: 'resident_id.birth_date_future' satisfies FieldMessageKey });
+      continue;
+    }
+    const birth = residentIdBirthDate(person.idNumber);
+    if (person.adult && birth !== undefined && !isAtLeastYearsOld(birth, today, LEGAL_REPRESENTATIVE_MIN_AGE)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: person.path,
+        message: 'legal_representative.under_18' satisfies FieldMessageKey,
+        params: { latestBirthDate: latestBirthDateForAge(today, LEGAL_REPRESENTATIVE_MIN_AGE) },
+      });
+    }
+  }
 }
 
 /** Fields an applicant may correct after a department's request for correction (补正). */
@@ -198,8 +229,8 @@ export const ApplicationCorrection = z
   .strictObject({
     fields: ApplicationFormBase.partial()
       .strict()
-      .refine((f) => Object.keys(f).length > 0, 'Send at least one corrected field'),
-    note: z.string().max(500).optional(),
+      .refine((f) => Object.keys(f).length > 0, 'correction.empty' satisfies FieldMessageKey),
+    note: freeText({ max: 500, multiline: true }).optional(),
   })
   .meta({ id: 'ApplicationCorrection' });
 export type ApplicationCorrection = z.infer<typeof ApplicationCorrection>;

@@ -14,6 +14,7 @@ import {
   TaxDetails,
 } from './application.ts';
 import { FieldIssue } from './errors.ts';
+import type { FieldMessageKey } from './messages.ts';
 import { StepId } from './steps.ts';
 
 // The department protocol (docs/departments.md). Per step: the request data the gateway sends —
@@ -46,7 +47,7 @@ export const BusinessLicenceResult = z
   .meta({ id: 'BusinessLicenceResult' });
 
 // ── seal-engraving (公安 + licensed seal maker) ───────────────────────────────────────────────
-const SealCode = z.string().regex(/^\d{13}$/, 'A seal code is 13 digits');
+const SealCode = z.string().regex(/^\d{13}$/, 'seal_code.format' satisfies FieldMessageKey);
 export const SealEngravingRequest = z
   .object({
     creditCode: CreditCode,
@@ -143,7 +144,7 @@ export const PostalDeliveryResult = z
   .discriminatedUnion('method', [
     z.object({
       method: z.literal('post'),
-      trackingNumber: z.string().regex(/^[A-Z]{2}\d{9}CN$/, 'UPU S10 identifier'),
+      trackingNumber: z.string().regex(/^[A-Z]{2}\d{9}CN$/, 'tracking_number.format' satisfies FieldMessageKey),
       dispatchedAt: IsoTime,
     }),
     z.object({ method: z.literal('pickup'), pickupCode: z.string().min(4), hall: z.string(), readyAt: IsoTime }),

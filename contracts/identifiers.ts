@@ -63,25 +63,54 @@ export function creditCodeProblem(code: string): CreditCodeProblem | undefined {
 
 export const isValidCreditCode = (code: string): boolean => creditCodeProblem(code) === undefined;
 
-export type ResidentIdProblem = 'format' | 'birth_date' | 'check_character';
+export type ResidentIdProblem = 'format' | 'birth_date' | 'birth_date_future' | 'check_character';
 
-/** Validates an 18-character resident identity number (GB 11643-1999): 17 digits, check character, real birth date. */
-export function residentIdProblem(id: string): ResidentIdProblem | undefined {
-  if (!/^\d{17}[\dX]$/.test(id)) return 'format';
+/** The earliest birth year accepted: GB 11643 numbers were issued from 1999 to people alive then. */
+export const EARLIEST_BIRTH_YEAR = 1900;
+
+/** "YYYY-MM-DD" of the birth date in an 18-character resident identity number, or undefined if it is not a real date. */
+export function residentIdBirthDate(id: string): string | undefined {
+  if (!/^\d{17}[\dX]$/.test(id)) return undefined;
   const year = Number(id.slice(6, 10));
   const month = Number(id.slice(10, 12));
   const day = Number(id.slice(12, 14));
   const birth = new Date(Date.UTC(year, month - 1, day));
-  if (
-    year < 1900 ||
-    birth.getUTCFullYear() !== year ||
-    birth.getUTCMonth() !== month - 1 ||
-    birth.getUTCDate() !== day
-  ) {
-    return 'birth_date';
-  }
+  if (birth.getUTCFullYear() !== year || birth.getUTCMonth() !== month - 1 || birth.getUTCDate() !== day) return undefined;
+  return `${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`;
+}
+
+/**
+ * Validates an 18-character resident identity number (GB 11643-1999): 17 digits, check character,
+ * a real birth date from 1900 on — and, when `today` ("YYYY-MM-DD", the deployment's calendar
+ * date; contracts read no clock) is given, not after today.
+ */
+export function residentIdProblem(id: string, options: { today?: string } = {}): ResidentIdProblem | undefined {
+  if (!/^\d{17}[\dX]$/.test(id)) return 'format';
+  const birth = residentIdBirthDate(id);
+  if (birth === undefined || Number(birth.slice(0, 4)) < EARLIEST_BIRTH_YEAR) return 'birth_date';
+  if (options.today !== undefined && birth > options.today) return 'birth_date_future';
   if (residentIdCheckChar(id.slice(0, 17)) !== id[17]) return 'check_character';
   return undefined;
+}
+
+/**
+ * The latest birth date ("YYYY-MM-DD") of someone who is at least `years` old on `today`.
+ * Ages count by calendar date: a person born on 29 February turns 18 on 1 March in a common year
+ * (the date 18 years on does not exist, and we do not count a day early).
+ */
+export function latestBirthDateForAge(today: string, years: number): string {
+  const [y, m, d] = today.split('-').map(Number) as [number, number, number];
+  const year = y - years;
+  const isLeap = (yy: number) => (yy % 4 === 0 && yy % 100 !== 0) || yy % 400 === 0;
+  // Today is 28 Feb of a common year and the birthday was 29 Feb: not yet (their birthday is 1 March).
+  // Born on 29 Feb `years` ago in a leap year while today is 29 Feb: exactly.
+  if (m === 2 && d === 29 && !isLeap(year)) return `${String(year).padStart(4, '0')}-02-28`;
+  return `${String(year).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+/** True if someone born on `birth` ("YYYY-MM-DD") is at least `years` old on `today`. */
+export function isAtLeastYearsOld(birth: string, today: string, years: number): boolean {
+  return birth <= latestBirthDateForAge(today, years);
 }
 
 export function residentIdCheckChar(body: string): string | undefined {

@@ -1,8 +1,19 @@
 import { z } from 'zod';
 import { FieldIssue } from './errors.ts';
+import type { FieldMessageKey } from './messages.ts';
 import { StepId } from './steps.ts';
 
 // What the applicant (and ops) see of an application: GET /v1/applications/{id}.
+
+/**
+ * An application id in a URL. The gateway issues UUIDs; anything outside this alphabet cannot be one,
+ * and an encoded NUL (%00) or a broken character must never reach a store (PostgreSQL refuses
+ * them with an error, SQLite would just not find them): refused as a 400 on every store alike.
+ */
+export const ApplicationId = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'application_id.format' satisfies FieldMessageKey)
+  .describe('The id returned when the application was submitted');
 
 export const SlaState = z.enum(['on_track', 'at_risk', 'breached', 'met', 'paused', 'not_started', 'cancelled']).meta({ id: 'SlaState' });
 export type SlaState = z.infer<typeof SlaState>;

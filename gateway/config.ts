@@ -80,6 +80,51 @@ export const ConfigSchema = z.object({
       halfDayRule: HalfDayRule.default('office-time'),
     })
     .prefault({}),
+  /** The HTTP server's own limits (docs/operations.md "Limits and timeouts"). */
+  http: z
+    .object({
+      /** Whole request (headers and body) must arrive within this; 0 disables. Slow bodies get 408. */
+      requestTimeoutMs: z.number().int().min(0).default(30_000),
+      /** Headers must arrive within this (at most requestTimeoutMs). */
+      headersTimeoutMs: z.number().int().positive().default(10_000),
+      /** An idle keep-alive connection is closed after this. */
+      keepAliveTimeoutMs: z.number().int().positive().default(5_000),
+      /** A socket with no traffic at all is closed after this; 0 disables (event streams send a heartbeat every 15 s). */
+      connectionTimeoutMs: z.number().int().min(0).default(120_000),
+      /** How often Node checks the two timeouts above (their precision). */
+      timeoutCheckIntervalMs: z.number().int().positive().default(5_000),
+      /** Trust X-Forwarded-For from a reverse proxy for the client address (rate limits, logs). */
+      trustProxy: z.boolean().default(false),
+      /** Origins (e.g. https://portal.example.gov.cn) allowed to call the API from a browser; none by default. */
+      corsOrigins: z.array(z.url()).default([]),
+    })
+    .prefault({})
+    .refine((h) => h.requestTimeoutMs === 0 || h.headersTimeoutMs <= h.requestTimeoutMs, { message: 'headersTimeoutMs must not exceed requestTimeoutMs', path: ['headersTimeoutMs'] }),
+  /**
+   * Per-client limits per window: a client is its bearer credential when it sends one, else its IP
+   * address; a client with a credential is also held to ipBackstopFactor × the limit per IP.
+   */
+  rateLimits: z
+    .object({
+      enabled: z.boolean().default(true),
+      windowMs: z.number().int().positive().default(60_000),
+      /** POST /v1/applications, corrections and withdrawals. */
+      submissions: z.number().int().positive().default(60),
+      /** GET /v1/applications/{id}. */
+      statusReads: z.number().int().positive().default(600),
+      /** Opening GET /v1/applications/{id}/events. */
+      eventStreams: z.number().int().positive().default(60),
+      /** POST /v1/departments/{step}/callbacks. */
+      callbacks: z.number().int().positive().default(1_200),
+      ipBackstopFactor: z.number().int().min(1).default(5),
+    })
+    .prefault({}),
+  /** Concurrent server-sent event streams. */
+  eventStreams: z
+    .object({ maxPerApplication: z.number().int().positive().default(5), maxPerClient: z.number().int().positive().default(20) })
+    .prefault({}),
+  /** Days after completion during which departments may still read an application's data-minimised view. */
+  departmentViewRetentionDays: z.number().int().min(0).default(30),
 });
 
 export type GatewayConfig = Readonly<z.infer<typeof ConfigSchema>>;
@@ -198,6 +243,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv, options: ParseOptions = {}
     }
   };
   const number = (name: string) => (env[name] === undefined ? undefined : Number(env[name]));
+  const list = (name: string) => (env[name] === undefined ? undefined : env[name].split(',').map((s) => s.trim()).filter(Boolean));
+  const boolean = (name: string) => {
+    const raw = env[name]?.trim().toLowerCase();
+    if (raw === undefined || raw === '') return undefined;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    throw new Error(`Invalid gateway configuration: ${name} must be true or false`);
+  };
   const input = {
     host: env.HOST,
     port: env.PORT as unknown as number,
@@ -242,6 +295,24 @@ export function configFromEnv(env: NodeJS.ProcessEnv, options: ParseOptions = {}
       officeHours: json('OFFICE_HOURS') as never,
       halfDayRule: env.HALF_DAY_RULE as never,
     },
+    http: {
+      requestTimeoutMs: number('HTTP_REQUEST_TIMEOUT_MS'),
+      headersTimeoutMs: number('HTTP_HEADERS_TIMEOUT_MS'),
+      keepAliveTimeoutMs: number('HTTP_KEEP_ALIVE_TIMEOUT_MS'),
+      connectionTimeoutMs: number('HTTP_CONNECTION_TIMEOUT_MS'),
+      trustProxy: boolean('TRUST_PROXY'),
+      corsOrigins: list('CORS_ORIGINS'),
+    },
+    rateLimits: {
+      enabled: boolean('RATE_LIMITS_ENABLED'),
+      windowMs: number('RATE_LIMIT_WINDOW_MS'),
+      submissions: number('RATE_LIMIT_SUBMISSIONS'),
+      statusReads: number('RATE_LIMIT_STATUS_READS'),
+      eventStreams: number('RATE_LIMIT_EVENT_STREAMS'),
+      callbacks: number('RATE_LIMIT_CALLBACKS'),
+    },
+    eventStreams: { maxPerApplication: number('MAX_EVENT_STREAMS_PER_APPLICATION'), maxPerClient: number('MAX_EVENT_STREAMS_PER_CLIENT') },
+    departmentViewRetentionDays: number('DEPARTMENT_VIEW_RETENTION_DAYS'),
   } as GatewayConfigInput;
   // Every problem in one message: a missing department, a missing admin and a malformed value alike.
   let config: GatewayConfig | undefined;

@@ -1,7 +1,7 @@
 // `npm run build`: the JavaScript production runs (`node dist/gateway/server.js`, the Docker image).
 // tsc compiles contracts/, services/, gateway/ and mocks/ to dist/ (tsconfig.build.json); then the
-// files the code reads at run time next to itself are copied: SQL migrations and the shipped
-// calendar years. Development (`npm start`) and tests run the TypeScript directly.
+// files the code reads at run time next to itself are copied: SQL migrations, the shipped
+// calendar years and the applicant page's assets. Development (`npm start`) and tests run the TypeScript directly.
 
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
@@ -16,7 +16,7 @@ const { values } = parseArgs({ options: { out: { type: 'string' }, project: { ty
 const out = values.out ? resolve(values.out) : join(root, 'dist');
 
 /** Directories whose non-TypeScript files are read at run time, relative to the repository. */
-export const RUNTIME_FILES = ['gateway/store/migrations', 'gateway/calendar/data'];
+export const RUNTIME_FILES = ['gateway/store/migrations', 'gateway/calendar/data', 'gateway/web/assets'];
 
 const started = Date.now();
 rmSync(out, { recursive: true, force: true });

@@ -17,7 +17,7 @@ import { CircuitState, ConsecutiveBreaker, circuitBreaker, fullJitterGenerator, 
 import type { Logger } from 'pino';
 import { request } from 'undici';
 import type { Agent, Dispatcher } from 'undici';
-import { DepartmentAnswer, ErrorBody, STEP_CONTRACTS, issuesToDetails, pathOfNulCharacter } from '../contracts/index.ts';
+import { DepartmentAnswer, ErrorBody, STEP_CONTRACTS, inspectJson, issuesToDetails } from '../contracts/index.ts';
 import type { DepartmentRequestEnvelope, StepId } from '../contracts/index.ts';
 import { MAX_ANSWER_BYTES, classifyTransportError, createRequestSigner, createServiceAgent } from './outbound.ts';
 import type { AdapterOptions, BreakerState, CallObservation, CallOutcome } from './types.ts';
@@ -247,8 +247,10 @@ export function createDepartmentClient(options: DepartmentClientOptions): Depart
       // department that did record the request answers it again, properly this time.
       return failure('DEPARTMENT_ANSWER_MALFORMED', status);
     }
-    const nul = pathOfNulCharacter(json);
-    if (nul !== null) return failure('DEPARTMENT_ANSWER_INVALID', status, `the NUL character is not allowed (at ${nul || 'the answer'})`);
+    // Text our stores cannot hold alike (U+0000, lone surrogates), nesting no contract has, and
+    // "__proto__" keys are the department breaking the contract: permanent, not retried for ever.
+    const problem = inspectJson(json);
+    if (problem !== null) return failure('DEPARTMENT_ANSWER_INVALID', status, `${ANSWER_PROBLEMS[problem.kind]} (at ${problem.path || 'the answer'})`);
     const answer = DepartmentAnswer.safeParse(json);
     if (!answer.success) return invalid(status, 'answer', answer.error.issues);
     const value = answer.data;
@@ -371,10 +373,20 @@ export function createDepartmentClient(options: DepartmentClientOptions): Depart
   };
 }
 
+const ANSWER_PROBLEMS = {
+  nul_character: 'the NUL character is not allowed',
+  lone_surrogate: 'an unpaired UTF-16 surrogate is not text',
+  too_deep: 'nested deeper than any contract allows',
+  forbidden_key: 'the key "__proto__" is not allowed',
+} as const;
+
+/** The department's error code, if its answer has our { code } shape (only the code: a message may echo personal data). */
 function readErrorCode(text: string): string | undefined {
   try {
-    const body = ErrorBody.safeParse(JSON.parse(text));
-    return body.success ? body.data.code.slice(0, 64) : undefined;
+    const body: unknown = JSON.parse(text);
+    // Only code and message are required here: a department's details need not carry our detail codes.
+    const parsed = ErrorBody.pick({ code: true, message: true }).safeParse(body);
+    return parsed.success ? parsed.data.code.slice(0, 64) : undefined;
   } catch {
     return undefined;
   }

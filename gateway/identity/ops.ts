@@ -84,7 +84,7 @@ export function installOpsAccess(app: FastifyInstance, deps: { ops: OpsAuth; aud
     request.opsCaller = caller;
     if (!roleAllows(caller.role, needed)) {
       request.log.warn({ opsCaller: caller.name, role: caller.role, needed }, 'ops request refused: role too small');
-      throw new ApiError('OPS_FORBIDDEN', { message: `${caller.role} may not do this; it needs the ${needed} role. Ask an administrator for a credential with that role.` });
+      throw new ApiError('OPS_FORBIDDEN', { params: { role: caller.role, needed } });
     }
   });
 

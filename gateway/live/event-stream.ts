@@ -60,6 +60,8 @@ export interface EventStreamOptions {
   store: Pick<EventLogPort, 'listEvents'>;
   live: Pick<LiveFeed, 'subscribe'>;
   streams: StreamRegistry;
+  /** Called once when the stream stops (client gone, application ended, or server closing). */
+  onClose?: () => void;
   onError(error: unknown): void;
 }
 
@@ -117,6 +119,7 @@ export function openEventStream(options: EventStreamOptions): void {
     closed = true;
     unsubscribe();
     raw.end();
+    options.onClose?.();
   });
   enqueue(readFromStore);
   if (options.alreadyFinished) enqueue(() => void (finished = true));

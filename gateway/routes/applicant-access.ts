@@ -25,7 +25,7 @@ import {
   SignInRequest,
 } from '../../contracts/index.ts';
 import type { GatewayDeps } from '../deps.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError, fieldDetails } from '../errors.ts';
 import { codeHash, issueToken, maskMobile, mobileKey, newSignInCode, sha256Hex } from '../identity/index.ts';
 
 /** Keyset cursor: the last item's submission time and id, opaque to clients. */
@@ -37,7 +37,7 @@ function decodeCursor(cursor: string): { submittedAt: string; id: string } {
   } catch {
     // fall through
   }
-  throw new ApiError('REQUEST_INVALID', { details: [{ path: 'querystring.cursor', message: 'Not a cursor this API gave out; pass nextCursor of the previous page as it is' }] });
+  throw new ApiError('REQUEST_INVALID', { details: fieldDetails({ path: 'querystring.cursor', key: 'cursor.invalid' }) });
 }
 
 export const applicantAccessRoutes =

@@ -11,45 +11,58 @@ import { v7 as timeOrderedUuid } from 'uuid';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
+  ApplicationId,
   ApplicationCorrection,
   ApplicationStatus,
   ErrorBody,
+  MAX_JSON_DEPTH,
   SubmissionAccepted,
   applicationFormFor,
-  issuesToDetails,
+  freeText,
   type ApplicationForm,
+  type FieldMessageKey,
 } from '../../contracts/index.ts';
-import { ApiError } from '../errors.ts';
+import { shanghaiDate } from '../calendar/index.ts';
+import { ApiError, detailsFromIssues } from '../errors.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { issueToken, principal, sha256Hex } from '../identity/index.ts';
+import { clientKey, type Protections } from '../http-protections.ts';
 import { buildStatus } from '../status.ts';
 import type { ApplicationRow } from '../store/types.ts';
 import { LICENCE_OUTSTANDING, type StepPhase } from '../orchestration/machine.ts';
 import { createStreamRegistry, openEventStream } from '../live/event-stream.ts';
 
-const IdParams = z.object({ id: z.string().min(1).max(64) });
+const IdParams = z.object({ id: ApplicationId });
 const IdempotencyHeaders = z.object({
   'idempotency-key': z
     .string()
-    .regex(/^[A-Za-z0-9_:-]{8,128}$/, 'Idempotency-Key must be 8–128 characters of letters, digits, "-", "_" or ":"')
+    .regex(/^[A-Za-z0-9_:-]{8,128}$/, 'idempotency_key.format' satisfies FieldMessageKey)
     .optional()
     .describe('Makes a retried submission return the same application instead of creating a second one. Keys are per owner: per signed-in applicant, or shared by everyone submitting without signing in'),
 });
 /** OpenAPI: who may call (securitySchemes in app.ts). */
 const OWNER_OR_REPRESENTATIVE: Array<Record<string, string[]>> = [{ applicantSession: [] }, { applicationAccessToken: [] }];
-const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 415: ErrorBody };
+const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 415: ErrorBody, 429: ErrorBody };
 
-/** JSON with sorted keys: two bodies that differ only in key order are the same application. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
+/**
+ * JSON with sorted keys: two bodies that differ only in key order are the same application.
+ * JSON.stringify recurses, so the depth is checked first (a validated form is 5 deep; the body parser
+ * already refused anything deeper than MAX_JSON_DEPTH — this keeps the function safe on its own).
+ * The output is the same as the recursive version it replaces, so stored body hashes still match.
+ */
+export function canonicalJson(value: unknown): string {
+  const stack: Array<{ node: unknown; depth: number }> = [{ node: value, depth: 0 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= MAX_JSON_DEPTH) throw new RangeError(`canonicalJson: nested deeper than ${MAX_JSON_DEPTH}`);
+    for (const child of Object.values(node)) stack.push({ node: child, depth: depth + 1 });
   }
-  return JSON.stringify(value);
+  return JSON.stringify(value, (_key, node: unknown) =>
+    node && typeof node === 'object' && !Array.isArray(node)
+      ? Object.fromEntries(Object.keys(node).sort().map((k) => [k, (node as Record<string, unknown>)[k]]))
+      : node,
+  );
 }
 
 /** Applies corrected top-level sections over the current form (a section is replaced whole). */
@@ -58,11 +71,13 @@ function mergeCorrection(form: ApplicationForm, fields: Record<string, unknown>)
 }
 
 export const applicationRoutes =
-  (deps: GatewayDeps): FastifyPluginAsyncZod =>
+  (deps: GatewayDeps, protections: Protections): FastifyPluginAsyncZod =>
   async (app) => {
     const { store, orchestrator, clock, executor } = deps;
     const FormSchema = applicationFormFor(deps.config.cityDivisions, {
       requiredSections: orchestrator.steps.flatMap((s) => s.requiredFormSections ?? []),
+      // "Today" on the gateway's clock (fake in tests), as a calendar date in Asia/Shanghai.
+      today: () => shanghaiDate(clock.now()),
     });
 
     // Open event streams, ended when the server closes (else a graceful shutdown would wait on them).
@@ -80,6 +95,7 @@ export const applicationRoutes =
       '/v1/applications',
       {
         config: { invalidCode: 'APPLICATION_INVALID' },
+        onRequest: protections.limit.submissions,
         schema: {
           tags: ['applicant'],
           summary: 'Submit one application; every department is driven from it. Signed in, it is yours; otherwise the answer carries its access token',
@@ -137,12 +153,13 @@ export const applicationRoutes =
     app.get(
       '/v1/applications/:id',
       {
+        onRequest: protections.limit.statusReads,
         schema: {
           tags: ['applicant'],
           summary: 'The application and every step: state, times, results, deadlines and SLA state',
           params: IdParams,
           security: OWNER_OR_REPRESENTATIVE,
-          response: { 200: ApplicationStatus, 401: ErrorBody, 404: ErrorBody },
+          response: { 200: ApplicationStatus, 401: ErrorBody, 404: ErrorBody, 429: ErrorBody },
         },
       },
       async (request) => statusOf(await load(request, request.params.id)),
@@ -151,11 +168,12 @@ export const applicationRoutes =
     app.get(
       '/v1/applications/:id/events',
       {
+        onRequest: protections.limit.eventStreams,
         schema: {
           tags: ['applicant'],
           summary: 'Live status as server-sent events (event: <type>, data: ApplicationEvent JSON); resumes after Last-Event-ID',
           params: IdParams,
-          headers: z.object({ 'last-event-id': z.string().regex(/^\d+$/).optional() }),
+          headers: z.object({ 'last-event-id': z.string().regex(/^\d{1,15}$/, 'last_event_id.format' satisfies FieldMessageKey).optional() }),
           security: OWNER_OR_REPRESENTATIVE,
           // 200 is documentation only: the stream is written to the raw socket (the reply is hijacked).
           response: {
@@ -165,19 +183,24 @@ export const applicationRoutes =
             },
             401: ErrorBody,
             404: ErrorBody,
+            429: ErrorBody,
           },
         },
       },
       async (request, reply) => {
         // Authorised once, before the stream opens (the portal reads it with fetch and this header).
         const application = await load(request, request.params.id);
-        reply.hijack();
         // HEAD: the headers alone. (Node sends a HEAD response's headers only at its end, so a
         // stream that stays open would never answer at all.)
         if (request.method === 'HEAD') {
+          reply.hijack();
           reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' }).end();
           return;
         }
+        // At most a few live streams per application and per client: each holds a socket.
+        const release = protections.acquireStream(application.id, clientKey(request));
+        if (!release) throw new ApiError('TOO_MANY_EVENT_STREAMS');
+        reply.hijack();
         openEventStream({
           raw: reply.raw,
           applicationId: application.id,
@@ -186,6 +209,7 @@ export const applicationRoutes =
           store,
           live: deps.live,
           streams,
+          onClose: release,
           onError: (error) => request.log.warn({ err: error }, 'event stream read failed'),
         });
         request.raw.on('close', () => streams.stop(reply.raw));
@@ -196,6 +220,7 @@ export const applicationRoutes =
       '/v1/applications/:id/corrections',
       {
         config: { invalidCode: 'CORRECTION_INVALID' },
+        onRequest: protections.limit.submissions,
         schema: {
           tags: ['applicant'],
           summary: 'Answer a request for correction (补正): send only the corrected sections; the rejecting department gets the request again',
@@ -209,9 +234,9 @@ export const applicationRoutes =
         const current = await load(request, request.params.id);
         const fields = request.body.fields as Record<string, unknown>;
         const check = (form: ApplicationForm) => {
-          const parsed = FormSchema.safeParse(mergeCorrection(form, fields));
+          const parsed = FormSchema.safeParse(mergeCorrection(form, fields), { reportInput: true });
           if (!parsed.success) {
-            throw new ApiError('CORRECTION_INVALID', { details: issuesToDetails(parsed.error.issues, ['fields']) });
+            throw new ApiError('CORRECTION_INVALID', { details: detailsFromIssues(parsed.error.issues, ['fields']) });
           }
           return parsed.data;
         };
@@ -238,13 +263,14 @@ export const applicationRoutes =
     app.post(
       '/v1/applications/:id/withdrawal',
       {
+        onRequest: protections.limit.submissions,
         schema: {
           tags: ['applicant'],
           summary: 'Withdraw the application: possible while no licence can be issued (before the regulator is asked, or while it waits on a correction); 409 while the licence request is with the regulator, and once it is issued',
           params: IdParams,
           security: OWNER_OR_REPRESENTATIVE,
           // The body is optional: a POST without one arrives as null.
-          body: z.object({ reason: z.string().max(500).optional() }).nullish(),
+          body: z.object({ reason: freeText({ max: 500, multiline: true }).optional() }).nullish(),
           response: { 200: ApplicationStatus, ...errors },
         },
       },

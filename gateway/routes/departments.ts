@@ -10,18 +10,20 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
+  ApplicationId,
   DEPARTMENT_HEADER,
   DepartmentCallback,
   ErrorBody,
   SIGNATURE_HEADER,
+  STEP_CONTRACTS,
   StepId,
   TIMESTAMP_HEADER,
-  issuesToDetails,
   verifySignature,
   type ErrorCode,
 } from '../../contracts/index.ts';
 import type { GatewayDeps } from '../deps.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError, detailsFromIssues, fieldDetails } from '../errors.ts';
+import type { Protections } from '../http-protections.ts';
 import type { ApplicationEvent } from '../orchestration/machine.ts';
 import type { PriorResults } from '../../services/index.ts';
 
@@ -38,11 +40,19 @@ const AuthHeaders = z.object({
   [SIGNATURE_HEADER]: z.string().optional().describe('v1=<hex HMAC-SHA256 over "<timestamp>.<body>">'),
 });
 
+const DAY_MS = 86_400_000;
+
 export const departmentRoutes =
-  (deps: GatewayDeps): FastifyPluginAsyncZod =>
+  (deps: GatewayDeps, protections: Protections): FastifyPluginAsyncZod =>
   async (app) => {
     const { store, orchestrator, clock, metrics, config } = deps;
     const enabled = new Set(orchestrator.steps.map((s) => s.id));
+    // The caller names itself in a header: look it up in a Map, never as a property of a plain
+    // object ("__proto__", "constructor" or "toString" would find Object.prototype's members).
+    // During a secret change-over (DEPT_<STEP>_SECRET_PREVIOUS) either secret verifies.
+    const secrets = new Map<string, readonly string[]>(
+      Object.entries(config.departments).flatMap(([step, d]) => (d ? [[step, d.previousSecret ? [d.secret, d.previousSecret] : [d.secret]] as [string, readonly string[]]] : [])),
+    );
 
     /** Verifies who is calling and that they may act on `step`; throws the right 401/403. */
     function authenticate(request: FastifyRequest, step: StepId, signedBody: string): void {
@@ -55,14 +65,13 @@ export const departmentRoutes =
       const timestamp = request.headers[TIMESTAMP_HEADER];
       const signature = request.headers[SIGNATURE_HEADER];
       if (typeof caller !== 'string' || typeof timestamp !== 'string' || typeof signature !== 'string') return refuse('CALLBACK_SIGNATURE_INVALID', 'unsigned');
-      const department = config.departments[caller as StepId];
-      if (!department) return refuse('CALLBACK_SIGNATURE_INVALID', 'unknown_department');
+      const callerSecrets = secrets.get(caller);
+      if (callerSecrets === undefined) return refuse('CALLBACK_SIGNATURE_INVALID', 'unknown_department');
       const sentAt = Number(timestamp);
       if (!/^\d{9,11}$/.test(timestamp) || Math.abs(clock.now().getTime() / 1000 - sentAt) > config.callbacks.maxSkewSeconds) {
         return refuse('CALLBACK_STALE', 'stale');
       }
-      const secrets = department.previousSecret ? [department.secret, department.previousSecret] : [department.secret];
-      if (!verifySignature(secrets, timestamp, signedBody, signature)) return refuse('CALLBACK_SIGNATURE_INVALID', 'forged');
+      if (!verifySignature(callerSecrets, timestamp, signedBody, signature)) return refuse('CALLBACK_SIGNATURE_INVALID', 'forged');
       if (caller !== step) return refuse('CALLBACK_STEP_FORBIDDEN', 'wrong_step');
     }
 
@@ -73,6 +82,7 @@ export const departmentRoutes =
     app.post(
       '/v1/departments/:step/callbacks',
       {
+        onRequest: protections.limit.callbacks,
         schema: {
           tags: ['department'],
           summary: 'A department reports the outcome of an accepted request (signed; duplicates and replays are harmless)',
@@ -81,15 +91,15 @@ export const departmentRoutes =
           security: [{ departmentSignature: [] }],
           // Validated by hand AFTER the signature check: an unauthenticated caller learns nothing.
           body: z.unknown().describe('A DepartmentCallback document (see components)'),
-          response: { 200: z.object({ received: z.literal(true), applied: z.boolean() }), 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+          response: { 200: z.object({ received: z.literal(true), applied: z.boolean() }), 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody },
         },
       },
       async (request) => {
         const { step } = request.params;
         requireEnabled(step);
         authenticate(request, step, request.rawBody ?? '');
-        const parsed = DepartmentCallback.safeParse(request.body);
-        if (!parsed.success) throw new ApiError('REQUEST_INVALID', { details: issuesToDetails(parsed.error.issues) });
+        const parsed = DepartmentCallback.safeParse(request.body, { reportInput: true });
+        if (!parsed.success) throw new ApiError('REQUEST_INVALID', { details: detailsFromIssues(parsed.error.issues) });
         const callback = parsed.data;
         const match = /^(.+):([a-z-]+):(\d+)$/.exec(callback.idempotencyKey);
         if (!match || match[1] !== callback.applicationId || match[2] !== step) throw new ApiError('CALLBACK_UNKNOWN_REQUEST');
@@ -97,11 +107,11 @@ export const departmentRoutes =
         const at = clock.now().toISOString();
         let event: ApplicationEvent;
         if (callback.outcome === 'completed') {
-          const checked = deps.adapters[step]!.parseResult(callback.result);
-          if (!checked.ok) throw new ApiError('REQUEST_INVALID', { message: 'The callback result does not match the step contract; correct the fields listed in details.', details: checked.issues.map((i) => ({ ...i, path: `result.${i.path}` })) });
-          event = { type: 'step.completed', step, generation, at, reference: callback.reference, result: checked.result as Record<string, unknown> };
+          const checked = STEP_CONTRACTS[step].result.safeParse(callback.result, { reportInput: true });
+          if (!checked.success) throw new ApiError('REQUEST_INVALID', { variant: 'callback_result_invalid', details: detailsFromIssues(checked.error.issues, ['result']) });
+          event = { type: 'step.completed', step, generation, at, reference: callback.reference, result: checked.data as Record<string, unknown> };
         } else if (callback.outcome === 'rejected') {
-          if (!callback.reasons?.length) throw new ApiError('REQUEST_INVALID', { details: [{ path: 'reasons', message: 'A rejection needs at least one reason' }] });
+          if (!callback.reasons?.length) throw new ApiError('REQUEST_INVALID', { details: fieldDetails({ path: 'reasons', key: 'callback.reasons_required' }) });
           event = { type: 'step.rejected', step, generation, at, reference: callback.reference, reasons: callback.reasons };
         } else {
           event = { type: 'step.accepted', step, generation, at, reference: callback.reference, milestone: callback.milestone ?? null };
@@ -140,10 +150,10 @@ export const departmentRoutes =
         schema: {
           tags: ['department'],
           summary: "Exactly the application fields this department is entitled to (its step's request document); signed like a callback, over the request path",
-          params: StepParams.extend({ id: z.string().min(1).max(64) }),
+          params: StepParams.extend({ id: ApplicationId }),
           headers: AuthHeaders,
           security: [{ departmentSignature: [] }],
-          response: { 200: z.record(z.string(), z.unknown()), 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody },
+          response: { 200: z.record(z.string(), z.unknown()), 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 410: ErrorBody },
         },
       },
       async (request) => {
@@ -152,6 +162,13 @@ export const departmentRoutes =
         authenticate(request, step, request.url.split('?')[0]!);
         const application = await store.getApplication(id);
         if (!application) throw new ApiError('APPLICATION_NOT_FOUND');
+        // Personal data is handed out while the application is live, and for a retention period after
+        // it completes (a department may still need to look something up); never once it is withdrawn.
+        if (application.state === 'withdrawn') throw new ApiError('APPLICATION_GONE', { variant: 'gone_withdrawn' });
+        const retentionDays = config.departmentViewRetentionDays;
+        if (application.state === 'completed' && application.completedAt !== null && clock.now().getTime() - Date.parse(application.completedAt) > retentionDays * DAY_MS) {
+          throw new ApiError('APPLICATION_GONE', { variant: 'gone_retention', params: { days: retentionDays } });
+        }
         const prior = orchestrator.view(application).results as PriorResults;
         try {
           return deps.adapters[step]!.buildRequest(application.form, prior) as Record<string, unknown>;

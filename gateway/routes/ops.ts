@@ -8,10 +8,11 @@
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ApplicationState, ErrorBody, StepId } from '../../contracts/index.ts';
+import type { FieldMessageKey } from '../../contracts/index.ts';
+import { ApplicationId, ApplicationState, ErrorBody, StepId } from '../../contracts/index.ts';
 import { CalendarYearDocument } from '../calendar/index.ts';
 import type { GatewayDeps } from '../deps.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError, fieldDetails } from '../errors.ts';
 import { ClockSummary, MonthlyReport, SlaOverview, monthlyReport, shanghaiMonthRange, slaOverview } from '../sla/reports.ts';
 import { buildStatus } from '../status.ts';
 import { OPEN_CLOCK_STATES } from '../store/index.ts';
@@ -68,7 +69,7 @@ export const opsRoutes =
       },
       async (request) => {
         const { sla, step, state, limit } = request.query;
-        if (!sla && !state) throw new ApiError('REQUEST_INVALID', { details: [{ path: 'querystring.sla', message: 'Give sla (e.g. at_risk) or state (e.g. needs_attention)' }] });
+        if (!sla && !state) throw new ApiError('REQUEST_INVALID', { details: fieldDetails({ path: 'querystring.sla', key: 'ops.sla_or_state' }) });
         if (!sla) {
           const apps = await store.listApplications({ state: state!, limit });
           const clocks = await Promise.all(apps.map((a) => store.listClocks({ applicationId: a.id, clock: step ?? 'overall' })));
@@ -98,7 +99,7 @@ export const opsRoutes =
         schema: {
           tags: ['ops'],
           summary: 'Send a step that needs attention to its department again (same idempotency key) (operator; audited)',
-          params: z.object({ id: z.string().min(1).max(64), step: StepId }),
+          params: z.object({ id: ApplicationId, step: StepId }),
           response: { 401: ErrorBody, 403: ErrorBody, 202: z.object({ applicationId: z.string(), step: StepId, state: z.string() }), 404: ErrorBody, 409: ErrorBody },
         },
       },
@@ -122,7 +123,7 @@ export const opsRoutes =
           tags: ['ops'],
           summary: 'Per-department monthly report (Asia/Shanghai month): handled, on-time %, median and p90 working hours, breaches. JSON, or CSV with Accept: text/csv (viewer)',
           querystring: z.object({
-            month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'month is YYYY-MM, e.g. 2026-11'),
+            month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'month.format' satisfies FieldMessageKey),
             format: z.enum(['json', 'csv']).optional().describe('Overrides the Accept header'),
           }),
           produces: ['application/json', 'text/csv'],
@@ -195,7 +196,7 @@ export const opsRoutes =
       async (request) => {
         const { year } = request.params;
         if (request.body.year !== year) {
-          throw new ApiError('CALENDAR_INVALID', { details: [{ path: 'year', message: `The document is for ${request.body.year} but the URL says ${year}; make them agree` }] });
+          throw new ApiError('CALENDAR_INVALID', { details: fieldDetails({ path: 'year', key: 'calendar.year_mismatch', params: { documentYear: request.body.year, year } }) });
         }
         const { replaced, replanScheduled: replanned } = await calendar.put(request.body, clock.now());
         deps.executor.wakeUp();

@@ -1,10 +1,12 @@
 // Everyone: health, readiness, metrics, and the working-day deadline calculator.
 
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ApplicationForm, ErrorBody } from '../../contracts/index.ts';
 import type { GatewayDeps } from '../deps.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError, fieldDetails } from '../errors.ts';
 import { OVERALL_WINDOW_WORKING_DAYS } from '../orchestration/steps.ts';
 import { OPEN_CLOCK_STATES, type EffectKind } from '../store/index.ts';
 import { applicantPage } from '../web/applicant-page.ts';
@@ -20,6 +22,18 @@ export const systemRoutes =
     const example = ApplicationForm.parse(exampleApplication);
     const page = applicantPage(JSON.stringify(exampleApplication, null, 2));
     app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
+
+    // The page's script and style: files, because the CSP allows no inline script or style.
+    // Read once; revalidated by ETag (they hold no personal data, so they may be cached).
+    for (const [name, type] of [['applicant.js', 'text/javascript; charset=utf-8'], ['applicant.css', 'text/css; charset=utf-8']] as const) {
+      const content = readFileSync(new URL(`../web/assets/${name}`, import.meta.url));
+      const etag = `"${createHash('sha256').update(content).digest('base64url').slice(0, 22)}"`;
+      app.get(`/assets/${name}`, { schema: { hide: true } }, async (request, reply) => {
+        reply.header('etag', etag).header('cache-control', 'no-cache');
+        if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+        return reply.type(type).send(content);
+      });
+    }
     app.get(
       '/v1/examples/application',
       { schema: { tags: ['applicant'], summary: 'A valid sample application (三门峡市) to start from', response: { 200: ApplicationForm } } },
@@ -42,7 +56,7 @@ export const systemRoutes =
       async () => {
         const readiness = await checkReadiness();
         if (readiness === 'not_started_or_draining') throw new ApiError('NOT_READY');
-        if (readiness === 'store_unreachable') throw new ApiError('NOT_READY', { message: 'The store does not answer; try again in a few seconds.' });
+        if (readiness === 'store_unreachable') throw new ApiError('NOT_READY', { variant: 'store_unavailable' });
         return { status: 'ready' as const, store: deps.store.kind };
       },
     );
@@ -148,7 +162,9 @@ export const systemRoutes =
           result = cal.addWorkingDays(new Date(from), workingDays);
         } catch (error) {
           // The calendar refuses arguments it cannot answer for (e.g. 0.3 days under the session rule).
-          if (error instanceof RangeError) throw new ApiError('REQUEST_INVALID', { details: [{ path: 'querystring.workingDays', message: error.message }] });
+          if (error instanceof RangeError) {
+            throw new ApiError('REQUEST_INVALID', { details: fieldDetails({ path: 'querystring.workingDays', key: 'calendar.working_days_unsupported', params: { reason: error.message } }) });
+          }
           throw error;
         }
         const local = new Date(result.at.getTime() + 8 * 3_600_000).toISOString().replace('Z', '+08:00');

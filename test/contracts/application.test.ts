@@ -134,8 +134,8 @@ const CASES: Case[] = [
     message: /birth date/,
   },
   {
-    name: 'legal representative id with a lower-case x',
-    input: makeApplication({ legalRepresentative: { idNumber: '41120319900305402x' } }),
+    name: 'legal representative id with a letter other than X',
+    input: makeApplication({ legalRepresentative: { idNumber: '41120319900305402Y' } }),
     paths: ['legalRepresentative.idNumber'],
     message: /17 digits followed by a digit or X/,
   },

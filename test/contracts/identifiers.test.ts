@@ -3,7 +3,13 @@
 import t from 'tap';
 import {
   CREDIT_CODE_ALPHABET,
+  SANMENXIA_DIVISIONS,
+  applicationFormFor,
   creditCodeCheckChar,
+  isAtLeastYearsOld,
+  issuesToDetails,
+  latestBirthDateForAge,
+  residentIdBirthDate,
   creditCodeProblem,
   isValidCreditCode,
   isValidResidentId,
@@ -15,6 +21,7 @@ import {
   s10CheckDigit,
   type CreditCodeProblem,
 } from '../../contracts/index.ts';
+import { FIXTURE_IDS, makeApplication, personShareholder } from '../fixtures/application.ts';
 
 /**
  * Unified Social Credit Codes of large listed / state-owned companies, as published on their
@@ -196,6 +203,51 @@ t.test('impossible birth dates are caught even with a right check character', as
   }
   t.equal(residentIdProblem(residentIdWith('41120220000229123')), undefined, '2000-02-29 exists (leap year)');
   t.equal(residentIdProblem(residentIdWith('41120219000101123')), undefined, '1900-01-01 is the earliest accepted');
+});
+
+t.test('birth dates after today are refused when today is known; 9999-12-31 among them', async (t) => {
+  const today = '2026-11-30';
+  t.equal(residentIdProblem(residentIdWith('41120299991231123'), { today }), 'birth_date_future', '9999-12-31');
+  t.equal(residentIdProblem(residentIdWith('41120220261201123'), { today }), 'birth_date_future', 'tomorrow');
+  t.equal(residentIdProblem(residentIdWith('41120220261130123'), { today }), undefined, 'born today exists');
+  t.equal(residentIdProblem(residentIdWith('41120299991231123')), undefined, 'without today the contract cannot know (contracts read no clock)');
+  t.equal(residentIdBirthDate(FIXTURE_IDS.legalRepresentative), '1985-06-12');
+  t.equal(residentIdBirthDate(residentIdWith('41120219990230123')), undefined);
+});
+
+t.test('an age counts by calendar date; 29 February birthdays come of age on 1 March in common years', async (t) => {
+  t.equal(latestBirthDateForAge('2026-11-30', 18), '2008-11-30');
+  t.ok(isAtLeastYearsOld('2008-11-30', '2026-11-30', 18), '18 on the birthday itself');
+  t.notOk(isAtLeastYearsOld('2008-12-01', '2026-11-30', 18), 'not a day early');
+  t.notOk(isAtLeastYearsOld('2008-02-29', '2026-02-28', 18), 'born 29 Feb: not yet on 28 Feb of a common year');
+  t.ok(isAtLeastYearsOld('2008-02-29', '2026-03-01', 18), 'born 29 Feb: 18 on 1 March');
+  t.ok(isAtLeastYearsOld('2010-02-28', '2028-02-29', 18), 'today 29 Feb, born 28 Feb 18 years before');
+  t.notOk(isAtLeastYearsOld('2010-03-01', '2028-02-29', 18));
+});
+
+t.test('the form refuses a legal representative under 18 and future birth dates, on the clock it is given', async (t) => {
+  const person = (body: string) => residentIdWith(body);
+  const at = (today: string) => applicationFormFor(SANMENXIA_DIVISIONS, { today: () => today });
+  const codes = (today: string, overrides: Parameters<typeof makeApplication>[0]) => {
+    const parsed = at(today).safeParse(makeApplication(overrides));
+    return parsed.success ? [] : issuesToDetails(parsed.error.issues).map((d) => `${d.path} ${d.code}`);
+  };
+  const seventeen = person('41120220081201123');
+  t.same(codes('2026-11-30', { legalRepresentative: { idNumber: seventeen } }), ['legalRepresentative.idNumber legal_representative.under_18']);
+  t.same(codes('2026-12-01', { legalRepresentative: { idNumber: seventeen } }), [], 'the same person on their 18th birthday');
+  t.same(codes('2026-11-30', { legalRepresentative: { idNumber: person('41120299991231123') } }), ['legalRepresentative.idNumber resident_id.birth_date_future']);
+  const minorShareholder = personShareholder();
+  t.same(
+    codes('2026-11-30', { shareholders: [makeApplication().shareholders[0]!, { ...minorShareholder, idNumber: person('41120220200101123') }] }),
+    [],
+    'a minor may be a shareholder (through a guardian); only the legal representative must be an adult',
+  );
+  t.same(
+    codes('2026-11-30', { shareholders: [makeApplication().shareholders[0]!, { ...minorShareholder, idNumber: person('41120230000101123') }] }),
+    ['shareholders.1.idNumber resident_id.birth_date_future'],
+  );
+  const message = at('2026-11-30').safeParse(makeApplication({ legalRepresentative: { idNumber: seventeen } }));
+  t.match(message.success ? '' : issuesToDetails(message.error.issues, [], 'zh')[0]!.message, /年满 18 周岁.*2008-11-30/);
 });
 
 t.test('malformed resident identity numbers are a format problem', async (t) => {

@@ -109,8 +109,11 @@ t.test('the applicant page (Chinese) and the sample application are served', asy
   t.equal(page.status, 200);
   t.match(String(page.headers['content-type']), /text\/html/);
   t.match(page.text, /企业开办“全链通”/);
-  t.match(page.text, /\/events', \{ headers, signal/, 'the page follows the live event stream with fetch, credential in a header');
-  t.notMatch(page.text, /new EventSource/, 'not EventSource, which cannot send the Authorization header');
+  const script = await h.http('GET', '/assets/applicant.js');
+  t.equal(script.status, 200);
+  t.match(page.text, /<script src="\/assets\/applicant.js">/, 'the page loads its script from a file');
+  t.match(script.text, /\/events', \{ headers, signal/, 'the page follows the live event stream with fetch, credential in a header');
+  t.notMatch(script.text, /new EventSource/, 'not EventSource, which cannot send the Authorization header');
   const example = await h.http('GET', '/v1/examples/application');
   t.equal(example.status, 200);
   const submitted = await h.http('POST', '/v1/applications', example.body);

@@ -30,7 +30,7 @@ t.test('roles: viewer reads, operator acts on applications, admin loads calendar
   }
   const { body } = await h.submit();
   const retry = `/v1/ops/applications/${String(body.id)}/steps/business-licence/retry`;
-  t.match(await h.anonymous('POST', retry, undefined, bearer(h.opsTokens.viewer)), { status: 403, body: { code: 'OPS_FORBIDDEN', message: /viewer may not do this; it needs the operator role/ } });
+  t.match(await h.anonymous('POST', retry, undefined, bearer(h.opsTokens.viewer)), { status: 403, body: { code: 'OPS_FORBIDDEN', message: /\(viewer\) does not allow this; it needs the operator role/ } });
   t.match(await h.anonymous('POST', retry, undefined, bearer(h.opsTokens.operator)), { status: 409, body: { code: 'STEP_NOT_RETRYABLE' } }, 'an operator may (the step is simply not stuck)');
   t.match(await h.anonymous('GET', '/v1/ops/credentials', undefined, bearer(h.opsTokens.operator)), { status: 403 });
   t.match(await h.anonymous('GET', '/v1/ops/sla'), { status: 401, body: { code: 'OPS_UNAUTHORIZED' } });

@@ -59,6 +59,23 @@ t.test('a NUL character anywhere in an answer is a permanent contract violation 
   t.match(outcome.message, /result\.registrationNumber/);
 });
 
+t.test('a lone surrogate, nesting no contract has, or a __proto__ key: a permanent contract violation, not a retry loop', async (t) => {
+  const valid = JSON.stringify({ outcome: 'completed', reference: 'SI-REF', result: RESULTS['social-insurance'] });
+  const answers: Array<[string, string, RegExp]> = [
+    // PostgreSQL refuses "\ud83d" when the result is stored, so the step would be retried for ever.
+    ['a lone surrogate', valid.replace('SI-REF', 'SI-\\ud83d'), /unpaired UTF-16 surrogate is not text \(at reference\)/],
+    ['3,500 levels of nesting', `{"outcome":"completed","result":${'['.repeat(3_500)}${']'.repeat(3_500)}}`, /nested deeper than any contract allows/],
+    ['a __proto__ key', valid.replace('"result":{', '"result":{"__proto__":{"x":1},'), /"__proto__" is not allowed \(at result.__proto__\)/],
+  ];
+  for (const [name, text, message] of answers) {
+    const department = await startDepartment(t, async (_request, reply) => reply.type('application/json').send(text));
+    const outcome = failed((await submitTo(t, department)).outcome);
+    t.equal(outcome.code, 'DEPARTMENT_ANSWER_INVALID', name);
+    t.equal(outcome.transient, false, `${name}: permanent`);
+    t.match(outcome.message, message, name);
+  }
+});
+
 t.test('202 accepted → accepted, with the milestone validated against the step contract', async (t) => {
   const milestone = { sealCodes: [{ kind: 'company', sealCode: '4112020000123' }], codesAssignedAt: '2026-03-02T11:00:00+08:00' };
   const department = await startDepartment(t, async (_request, reply) => reply.code(202).send({ outcome: 'accepted', reference: 'SE-9', milestone }));

@@ -66,10 +66,12 @@ export function gatewayEnv(options: {
   sms?: { url: string; secret: string };
   extra?: Record<string, string>;
 }): Record<string, string> {
+  // Rate limits off: these tests submit hundreds of applications from 127.0.0.1 on purpose.
   const env: Record<string, string> = {
     DATABASE_URL: options.databaseUrl,
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
+    RATE_LIMITS_ENABLED: 'false',
     OPS_ADMIN_TOKEN: PROCESS_OPS_ADMIN_TOKEN,
     IDENTITY_KEY: 'process-test-identity-key-0123456789abcdef',
     SMS_URL: options.sms?.url ?? 'http://127.0.0.1:9',

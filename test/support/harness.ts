@@ -120,6 +120,8 @@ export async function startHarness(t: Tap, options: HarnessOptions = {}): Promis
     identityKey: TEST_IDENTITY_KEY,
     opsCredentials: OPS_ROLES.map((role) => ({ name: `test-${role}`, role, tokenSha256: opsTokenSha256(opsTokens[role]) })),
     sms: { url: sms.url, secret: SMS_TEST_SECRET },
+    // Tests drive many requests from one address; a test of the limits configures them itself.
+    rateLimits: { enabled: false },
     ...options.config,
     orchestration: { pollIntervalMs: 60_000, retryBaseMs: 20, retryMaxMs: 200, idleWaitMs: 50, ...options.config?.orchestration },
   });
@@ -141,7 +143,7 @@ export async function startHarness(t: Tap, options: HarnessOptions = {}): Promis
     const response = await request(`${url}${path}`, {
       method,
       headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+      ...(body !== undefined ? { body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body) } : {}),
     });
     const text = await response.body.text();
     let parsed: unknown = text;
@@ -163,7 +165,8 @@ export async function startHarness(t: Tap, options: HarnessOptions = {}): Promis
     let authorization: string | undefined;
     if (!own && path.startsWith('/v1/ops/')) authorization = `Bearer ${opsTokens.admin}`;
     const applicationId = /^\/v1\/applications\/([^/?]+)/.exec(path)?.[1];
-    if (!own && applicationId && accessTokens.has(decodeURIComponent(applicationId))) authorization = `Bearer ${accessTokens.get(decodeURIComponent(applicationId))}`;
+    const decodedId = applicationId ? safeDecode(applicationId) : undefined;
+    if (!own && decodedId && accessTokens.has(decodedId)) authorization = `Bearer ${accessTokens.get(decodedId)}`;
     return anonymous(method, path, body, authorization ? { ...headers, authorization } : headers);
   }
 
@@ -223,4 +226,13 @@ export async function startHarness(t: Tap, options: HarnessOptions = {}): Promis
     http,
   };
   return harness;
+}
+
+/** decodeURIComponent that returns the input unchanged when it is not valid percent-encoding (hostile-input tests send such paths). */
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
