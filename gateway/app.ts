@@ -28,6 +28,7 @@ import { opsAccessRoutes } from './routes/ops-access.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { systemRoutes } from './routes/system.ts';
 import { validatorCompiler } from './validation.ts';
+import { webAssetRoutes } from './web/static.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -266,6 +267,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(systemRoutes(deps));
+  await app.register(webAssetRoutes());
   await app.register(formRoutes(deps));
   await app.register(applicationRoutes(deps, protections));
   await app.register(departmentRoutes(deps, protections));

@@ -1,13 +1,14 @@
 // `npm run build`: the JavaScript production runs (`node dist/gateway/server.js`, the Docker image).
 // tsc compiles contracts/, services/, gateway/ and mocks/ to dist/ (tsconfig.build.json); then the
 // files the code reads at run time next to itself are copied: SQL migrations, the shipped
-// calendar years and the applicant page's assets. Development (`npm start`) and tests run the TypeScript directly.
+// calendar years; and the pages' browser code is bundled (gateway/web/bundle.ts). Development (`npm start`) and tests run the TypeScript directly.
 
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { writeWebAssets } from '../gateway/web/bundle.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // --out <dir>: build elsewhere than dist/ (the build test does, so it never touches a developer's dist/).
@@ -16,7 +17,7 @@ const { values } = parseArgs({ options: { out: { type: 'string' }, project: { ty
 const out = values.out ? resolve(values.out) : join(root, 'dist');
 
 /** Directories whose non-TypeScript files are read at run time, relative to the repository. */
-export const RUNTIME_FILES = ['gateway/store/migrations', 'gateway/calendar/data', 'gateway/web/assets'];
+export const RUNTIME_FILES = ['gateway/store/migrations', 'gateway/calendar/data'];
 
 const started = Date.now();
 rmSync(out, { recursive: true, force: true });
@@ -38,4 +39,5 @@ for (const dir of RUNTIME_FILES) {
   };
   walk(from);
 }
-process.stdout.write(`built ${relative(process.cwd(), out) || '.'} in ${((Date.now() - started) / 1000).toFixed(1)} s (${copied} run-time files copied)\n`);
+const assets = await writeWebAssets(root, join(out, 'gateway/web/bundles'));
+process.stdout.write(`built ${relative(process.cwd(), out) || '.'} in ${((Date.now() - started) / 1000).toFixed(1)} s (${copied} run-time files copied, ${assets.length} page bundles)\n`);

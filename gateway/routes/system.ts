@@ -1,7 +1,5 @@
 // Everyone: health, readiness, metrics, and the working-day deadline calculator.
 
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ApplicationForm, ErrorBody } from '../../contracts/index.ts';
@@ -23,17 +21,6 @@ export const systemRoutes =
     const page = applicantPage(JSON.stringify(exampleApplication, null, 2));
     app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
 
-    // The page's script and style: files, because the CSP allows no inline script or style.
-    // Read once; revalidated by ETag (they hold no personal data, so they may be cached).
-    for (const [name, type] of [['applicant.js', 'text/javascript; charset=utf-8'], ['applicant.css', 'text/css; charset=utf-8']] as const) {
-      const content = readFileSync(new URL(`../web/assets/${name}`, import.meta.url));
-      const etag = `"${createHash('sha256').update(content).digest('base64url').slice(0, 22)}"`;
-      app.get(`/assets/${name}`, { schema: { hide: true } }, async (request, reply) => {
-        reply.header('etag', etag).header('cache-control', 'no-cache');
-        if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-        return reply.type(type).send(content);
-      });
-    }
     app.get(
       '/v1/examples/application',
       { schema: { tags: ['applicant'], summary: 'A valid sample application (三门峡市) to start from', response: { 200: ApplicationForm } } },

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { request } from 'undici';
 import { CORE_STEP_IDS } from '../../contracts/index.ts';
+import { WEB_ENTRIES } from '../../gateway/web/bundle.ts';
 import { freePort } from '../support/net.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -62,6 +63,12 @@ t.test('npm run build → node dist/gateway/server.js serves and stops on SIGTER
   t.ok(((await openapi.body.json()) as { paths: Record<string, unknown> }).paths['/v1/applications'], 'the API is served');
   const deadline = await request(`${base}/v1/calendar/deadline?from=${encodeURIComponent('2026-09-30T16:00:00+08:00')}&workingDays=1`);
   t.match(await deadline.body.json(), { deadline: '2026-10-08T08:00:00.000Z', provisional: false }, 'the shipped 2026 schedule was loaded (1–7 October skipped)');
+  for (const entry of WEB_ENTRIES) {
+    const asset = await request(`${base}/assets/${entry.name}`);
+    const text = await asset.body.text();
+    t.equal(asset.statusCode, 200, `${entry.name}: the prebuilt bundle is served`);
+    t.ok(text.length > 0, `${entry.name}: not empty`);
+  }
 
   server.kill('SIGTERM');
   t.equal(await exited, 0, 'a graceful stop exits 0');
