@@ -28,6 +28,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { CORE_STEP_IDS } from '../contracts/index.ts';
 import { parseConfig } from '../gateway/config.ts';
+import { principal, sha256Hex, TOKEN_PREFIX } from '../gateway/identity/credentials.ts';
 import { createGateway } from '../gateway/runtime.ts';
 import { makeApplicationForm } from '../test/fixtures/application.ts';
 import { startGatewayProcess } from './gateway-handle.ts';
@@ -124,6 +125,11 @@ const OWNER = 'bench-seed';
  * 'leased-by-dead-owner' — claimed by an instance that then died, its lease already expired (due
  * now: the next instance must take it over).
  */
+/** The access token of a seeded application: derived from its id, so a benchmark can follow it without keeping 100,000 tokens. */
+export function benchAccessToken(id: string): string {
+  return TOKEN_PREFIX.application + createHash('sha256').update(`bench:${id}`).digest('base64url');
+}
+
 export async function seedWaitingApplications(
   target: StoreTarget,
   count: number,
@@ -153,7 +159,9 @@ export async function seedWaitingApplications(
       const ids = Array.from({ length: Math.min(batch, count - done) }, () => randomUUID());
       await pool(ids, async (id) => {
         const now = new Date();
-        const { created } = await store.createApplication({ id, idempotencyKey: null, bodyHash, form, submittedAt: now.toISOString() }, orchestrator.start(id, now));
+        // Owned by its own access token, as an anonymous submission is (benchAccessToken(id) recomputes it).
+        const access = [{ principal: principal.token(sha256Hex(benchAccessToken(id))), relation: 'owner' as const }];
+        const { created } = await store.createApplication({ id, idempotencyKey: null, bodyHash, form, submittedAt: now.toISOString(), access }, orchestrator.start(id, now));
         if (!created) throw new Error(`seed: application ${id} was not created`);
       });
       // The executor's part: claim the due licence calls and give each back as a durable retry,

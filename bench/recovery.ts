@@ -86,9 +86,10 @@ export async function runRecovery(options: RecoveryOptions): Promise<RecoveryRes
         const stats = await gateway.stats();
         if (allClaimedAt !== 0 && stats.counters.effectsCompleted >= options.applications) break;
         if (wallNow() - spawned > 1_800_000) throw new Error(`recovery did not finish within 30 min: ${received} calls received, ${stats.counters.effectsCompleted} recorded`);
-        if (wallNow() - last > 10_000) {
+        if (wallNow() - last > 3_000) {
           last = wallNow();
-          options.progress(`  ${options.store}: ${received} of ${options.applications} calls claimed again, ${stats.counters.effectsCompleted} recorded`);
+          const m = stats.memory;
+          options.progress(`  ${options.store}: ${received} of ${options.applications} calls claimed again, ${stats.counters.effectsCompleted} recorded (rss ${Math.round(m.rss / 2 ** 20)} MiB, heap ${Math.round(m.heapUsed / 2 ** 20)}/${Math.round(m.heapTotal / 2 ** 20)} MiB, external ${Math.round(m.external / 2 ** 20)} MiB)`);
         }
         await new Promise((resolve) => setTimeout(resolve, 100));
       }

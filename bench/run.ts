@@ -355,11 +355,12 @@ if (recovery.length > 0) {
 if (streams.length > 0) {
   for (const s of streams) {
     out.push('', `5. Event streams: ${s.streams} open streams (opened in ${s.openSeconds} s), ${s.store}; each phase ${options.streamsSeconds} s`);
-    const w = [34, 12, 12, 8, 12];
-    out.push(pad(['phase', 'RSS', 'peak RSS', 'CPU %', 'events/s'], w, [0]));
-    out.push(pad(['no streams', mib(s.baseline.rssBytes), mib(s.baseline.peakRssBytes), s.baseline.cpuPercent, s.baseline.eventsPerSecond], w, [0]));
-    out.push(pad([`${s.streams} streams, idle`, mib(s.idle.rssBytes), mib(s.idle.peakRssBytes), s.idle.cpuPercent, s.idle.eventsPerSecond], w, [0]));
-    out.push(pad([`${s.streams} streams, busy`, mib(s.busy.rssBytes), mib(s.busy.peakRssBytes), s.busy.cpuPercent, s.busy.eventsPerSecond], w, [0]));
+    const w = [34, 12, 12, 16, 8, 12];
+    out.push(pad(['phase', 'RSS', 'peak RSS', 'heap used/total', 'CPU %', 'events/s'], w, [0]));
+    const heap = (p: { heapUsedBytes: number; heapTotalBytes: number }) => `${Math.round(p.heapUsedBytes / 2 ** 20)}/${Math.round(p.heapTotalBytes / 2 ** 20)} MiB`;
+    out.push(pad(['no streams', mib(s.baseline.rssBytes), mib(s.baseline.peakRssBytes), heap(s.baseline), s.baseline.cpuPercent, s.baseline.eventsPerSecond], w, [0]));
+    out.push(pad([`${s.streams} streams, idle`, mib(s.idle.rssBytes), mib(s.idle.peakRssBytes), heap(s.idle), s.idle.cpuPercent, s.idle.eventsPerSecond], w, [0]));
+    out.push(pad([`${s.streams} streams, busy`, mib(s.busy.rssBytes), mib(s.busy.peakRssBytes), heap(s.busy), s.busy.cpuPercent, s.busy.eventsPerSecond], w, [0]));
   }
 }
 for (const e of errors) out.push('', `FAILED ${e.phase} on ${e.store}: ${e.message}`);

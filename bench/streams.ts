@@ -8,7 +8,7 @@ import { request as httpRequest, Agent, type ClientRequest } from 'node:http';
 import { Agent as UndiciAgent, request } from 'undici';
 import { makeApplication } from '../test/fixtures/application.ts';
 import { startGatewayProcess } from './gateway-handle.ts';
-import { seedWaitingApplications } from './idle-memory.ts';
+import { benchAccessToken, seedWaitingApplications } from './idle-memory.ts';
 import { freshStore, gatewayConfig, startMocks, type StoreKind } from './setup.ts';
 import { round, wallNow } from './stats.ts';
 
@@ -28,6 +28,9 @@ interface Phase {
   seconds: number;
   rssBytes: number;
   peakRssBytes: number;
+  /** V8 heap used and reserved at the end of the phase (process.memoryUsage() in the gateway). */
+  heapUsedBytes: number;
+  heapTotalBytes: number;
   cpuSeconds: number;
   cpuPercent: number;
   /** Events received by all stream clients during the phase. */
@@ -70,10 +73,13 @@ export async function runStreams(options: StreamsOptions): Promise<StreamsResult
         const sampled = rss.stop();
         const cpu = gateway.cpuSeconds() - cpuBefore;
         const events = delivered - deliveredBefore;
+        const { memory } = await gateway.stats();
         return {
           seconds: round(elapsed, 2),
           rssBytes: sampled.lastRssBytes,
           peakRssBytes: sampled.peakRssBytes,
+          heapUsedBytes: memory.heapUsed,
+          heapTotalBytes: memory.heapTotal,
           cpuSeconds: round(cpu, 3),
           cpuPercent: round((100 * cpu) / elapsed, 1),
           eventsDelivered: events,
@@ -81,10 +87,10 @@ export async function runStreams(options: StreamsOptions): Promise<StreamsResult
           extra,
         };
       };
-      const open = (id: string) =>
+      const open = (id: string, token: string) =>
         new Promise<void>((resolve, reject) => {
           const url = new URL(`${gateway.url}/v1/applications/${id}/events`);
-          const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, agent, headers: { accept: 'text/event-stream' } }, (res) => {
+          const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, agent, headers: { accept: 'text/event-stream', authorization: `Bearer ${token}` } }, (res) => {
             if (res.statusCode !== 200) {
               reject(new Error(`stream for ${id}: HTTP ${res.statusCode}`));
               res.resume();
@@ -103,7 +109,7 @@ export async function runStreams(options: StreamsOptions): Promise<StreamsResult
 
       const baseline = await measure(options.seconds);
       const openStarted = wallNow();
-      for (let i = 0; i < ids.length; i += 200) await Promise.all(ids.slice(i, i + 200).map(open));
+      for (let i = 0; i < ids.length; i += 200) await Promise.all(ids.slice(i, i + 200).map((id) => open(id, benchAccessToken(id))));
       const openSeconds = (wallNow() - openStarted) / 1000;
       options.progress(`  ${options.store}: ${ids.length} streams open in ${round(openSeconds, 1)} s`);
       // Let the backlog each stream was sent on connecting drain before measuring idleness.
@@ -126,9 +132,9 @@ export async function runStreams(options: StreamsOptions): Promise<StreamsResult
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify(makeApplication()),
           });
-          const { id } = (await response.body.json()) as { id: string };
+          const { id, accessToken } = (await response.body.json()) as { id: string; accessToken: string };
           submitted++;
-          await open(id);
+          await open(id, accessToken);
           await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - wallNow())));
         }
         return submitted;
