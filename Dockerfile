@@ -26,7 +26,10 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # ── runtime
 FROM node:20-bookworm-slim
+# NODE_OPTIONS: a V8 heap ceiling sized for the gateway (docs/operations.md "Memory"); without one V8
+# sizes the heap from the host's memory, not the container's, and lets garbage pile up.
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-old-space-size=256 \
     HOST=0.0.0.0 \
     PORT=8080
 WORKDIR /app

@@ -73,3 +73,14 @@ t.test('npm run build → node dist/gateway/server.js serves and stops on SIGTER
   server.kill('SIGTERM');
   t.equal(await exited, 0, 'a graceful stop exits 0');
 });
+
+t.test('the Docker image, npm run start:prod and the benchmark run the gateway with one V8 heap ceiling', async (t) => {
+  const { readFileSync } = await import('node:fs');
+  const { PRODUCTION_NODE_ARGS } = await import('../../bench/gateway-handle.ts');
+  const flag = /--max-old-space-size=\d+/.exec(PRODUCTION_NODE_ARGS)?.[0];
+  t.ok(flag, `the benchmark's production flags carry a heap ceiling (${PRODUCTION_NODE_ARGS})`);
+  const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+  t.match(dockerfile, new RegExp(`NODE_OPTIONS=${flag}\\b`), 'the image sets the same ceiling in NODE_OPTIONS');
+  const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  t.match(scripts['start:prod'], new RegExp(`^node ${flag} dist/gateway/server\\.js$`), 'npm run start:prod sets the same ceiling');
+});
