@@ -307,6 +307,7 @@ export const MonthlyReport = z
     departments: z.array(DepartmentPerformance),
     overall: z.object({
       completed: z.number().int(),
+      onTime: z.number().int(),
       onTimePercent: z.number().nullable(),
       medianWorkingHours: z.number().nullable(),
       p90WorkingHours: z.number().nullable(),
