@@ -3,15 +3,13 @@
 // submission date; search by application id, credit code, company name or the legal representative's
 // name. Rows that wait for ops say which step, its last error and the true number of attempts.
 
-import {
-  APPLICATION_STATE_LABELS_ZH,
-  SLA_STATE_LABELS_ZH,
-  STEP_LABELS_ZH,
-  STEP_STATE_LABELS_ZH,
-  type OpsApplicationRow,
-} from '../../../../contracts/ops-console.ts';
-import { ApplicationState, SlaState } from '../../../../contracts/status.ts';
-import { STEP_IDS } from '../../../../contracts/steps.ts';
+import type { OpsApplicationRow } from '../../../../contracts/ops-console.ts';
+import { APPLICATION_STATE_LABELS_ZH, SLA_STATE_LABELS_ZH, STEP_LABELS_ZH, STEP_STATE_LABELS_ZH } from '../../../../contracts/ops-labels.ts';
+import type { ApplicationState, SlaState } from '../../../../contracts/status.ts';
+import type { StepId } from '../../../../contracts/steps.ts';
+
+// Every value of each filter, from the label tables (plain data: the page bundle carries no schema library).
+const keys = <K extends string>(labels: Readonly<Record<K, string>>) => Object.keys(labels) as K[];
 import { ApiFailure, json } from '../api.ts';
 import { clear, errorBox, h, localTime } from '../dom.ts';
 import { clockLabel } from './board.ts';
@@ -50,9 +48,9 @@ export function applicationsView(root: HTMLElement, params: URLSearchParams): vo
       h('input', { id: 'f-q', name: 'q', type: 'search', value: value('q') ?? '', 'aria-describedby': 'f-q-hint', autocomplete: 'off' }),
       h('p', { id: 'f-q-hint', class: 'hint' }, '申请编号、统一社会信用代码，或企业名称、法定代表人姓名的一部分'),
     ),
-    select('state', '申请状态', ApplicationState.options.map((s) => [s, APPLICATION_STATE_LABELS_ZH[s]]), value('state')),
-    select('sla', '时限状态', SlaState.options.map((s) => [s, SLA_STATE_LABELS_ZH[s]]), value('sla')),
-    select('step', '部门（环节）', STEP_IDS.map((s) => [s, STEP_LABELS_ZH[s]]), value('step')),
+    select('state', '申请状态', keys<ApplicationState>(APPLICATION_STATE_LABELS_ZH).map((s) => [s, APPLICATION_STATE_LABELS_ZH[s]]), value('state')),
+    select('sla', '时限状态', keys<SlaState>(SLA_STATE_LABELS_ZH).map((s) => [s, SLA_STATE_LABELS_ZH[s]]), value('sla')),
+    select('step', '部门（环节）', keys<StepId>(STEP_LABELS_ZH).map((s) => [s, STEP_LABELS_ZH[s]]), value('step')),
     h('div', { class: 'field' }, h('label', { for: 'f-from' }, '提交日期 从'), h('input', { id: 'f-from', name: 'from', type: 'date', value: value('from') ?? '' })),
     h('div', { class: 'field' }, h('label', { for: 'f-to' }, '至'), h('input', { id: 'f-to', name: 'to', type: 'date', value: value('to') ?? '' })),
     h('div', { class: 'field actions' }, h('button', { type: 'submit' }, '查找'), h('a', { href: '#/applications', class: 'button secondary' }, '清除条件')),

@@ -4,7 +4,8 @@
 // breaker, the at-risk list with the working hours left, the breached list with how late. Pushed by
 // the gateway (GET /v1/ops/sla/stream): the page never reloads or polls.
 
-import { OPEN_SLA_STATES, SLA_STATE_LABELS_ZH, STEP_LABELS_ZH, type BoardClock, type SlaOverview } from '../../../../contracts/ops-console.ts';
+import type { BoardClock, SlaOverview } from '../../../../contracts/ops-console.ts';
+import { OPEN_SLA_STATES, SLA_STATE_LABELS_ZH, STEP_LABELS_ZH } from '../../../../contracts/ops-labels.ts';
 import type { StepId } from '../../../../contracts/steps.ts';
 import { stream } from '../api.ts';
 import { clear, h, hours, localTime, percent, table } from '../dom.ts';

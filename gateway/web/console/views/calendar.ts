@@ -4,7 +4,8 @@
 // their deadlines to be re-planned after a change. Admins load or replace a year from here; the
 // re-planning runs in the background on the gateway and its progress shows here.
 
-import { roleAllows, type OpsRole } from '../../../../contracts/identity.ts';
+import type { OpsRole } from '../../../../contracts/identity.ts';
+import { roleAllows } from '../../../../contracts/ops-roles.ts';
 import type { CalendarDays } from '../../../../contracts/ops-console.ts';
 import type { z } from 'zod';
 import { ApiFailure, json } from '../api.ts';

@@ -2,7 +2,8 @@
 // 部门: each department's health — requests per minute, errors by kind, latency, breaker, open work,
 // requests sent this half day against its capacity, secret rotation, escalation contacts.
 
-import { STEP_LABELS_ZH, type DepartmentHealth } from '../../../../contracts/ops-console.ts';
+import type { DepartmentHealth } from '../../../../contracts/ops-console.ts';
+import { STEP_LABELS_ZH } from '../../../../contracts/ops-labels.ts';
 import { ApiFailure, json } from '../api.ts';
 import { clear, errorBox, h, localTime, percent, table } from '../dom.ts';
 

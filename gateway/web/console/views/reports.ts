@@ -6,7 +6,8 @@
 // Windows) and an Excel workbook.
 
 import { BarController, BarElement, CategoryScale, Chart, Legend, LineController, LineElement, LinearScale, PointElement, Tooltip } from 'chart.js';
-import { STEP_LABELS_ZH, type MonthlyReport, type ReportTrend } from '../../../../contracts/ops-console.ts';
+import type { MonthlyReport, ReportTrend } from '../../../../contracts/ops-console.ts';
+import { STEP_LABELS_ZH } from '../../../../contracts/ops-labels.ts';
 import type { StepId } from '../../../../contracts/steps.ts';
 import { ApiFailure, download, json } from '../api.ts';
 import { clear, errorBox, h, hours, percent, table } from '../dom.ts';

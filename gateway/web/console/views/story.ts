@@ -4,14 +4,10 @@
 // note, escalation and ops action. Operators act from here: retry a step, add a note, escalate to
 // the department's contacts (each audited); a viewer sees no action.
 
-import { roleAllows, type OpsRole } from '../../../../contracts/identity.ts';
-import {
-  APPLICATION_STATE_LABELS_ZH,
-  SLA_STATE_LABELS_ZH,
-  STEP_LABELS_ZH,
-  STEP_STATE_LABELS_ZH,
-  type ApplicationStory,
-} from '../../../../contracts/ops-console.ts';
+import type { OpsRole } from '../../../../contracts/identity.ts';
+import type { ApplicationStory } from '../../../../contracts/ops-console.ts';
+import { APPLICATION_STATE_LABELS_ZH, SLA_STATE_LABELS_ZH, STEP_LABELS_ZH, STEP_STATE_LABELS_ZH } from '../../../../contracts/ops-labels.ts';
+import { roleAllows } from '../../../../contracts/ops-roles.ts';
 import { ApiFailure, json } from '../api.ts';
 import { clear, errorBox, h, hours, localTime, table } from '../dom.ts';
 import { clockLabel } from './board.ts';
