@@ -66,6 +66,12 @@ function eventSummary(type: string, step: string | null, data: Record<string, un
       return `${clockLabel(String(data.clock))}暂停计时（等待申请人补正）`;
     case 'sla.resumed':
       return `${clockLabel(String(data.clock))}恢复计时，截止 ${shanghaiText(data.deadline as string)}`;
+    case 'sla.met':
+      return `${clockLabel(String(data.clock))}按时办结，用时 ${Math.round((Number(data.workingMs ?? 0) / HOUR_MS) * 100) / 100} 工作小时`;
+    case 'sla.finished_late':
+      return `${clockLabel(String(data.clock))}超时办结，用时 ${Math.round((Number(data.workingMs ?? 0) / HOUR_MS) * 100) / 100} 工作小时`;
+    case 'step.failed':
+      return `${label}：请求失败 — ${String(data.problem ?? '')}`;
     case 'application.completed':
       return '全部办结';
     case 'application.withdrawn':
@@ -110,7 +116,7 @@ export async function applicationStory(deps: StoryDeps, application: Application
     ...requests.map((r) => {
       const poll = r.key.startsWith('poll:');
       const what = poll ? '查询办理进度' : '发送请求';
-      const outcome = r.state === 'done' ? '已完成' : r.leaseOwner ? '进行中' : `等待重试（${shanghaiText(r.dueAt)}）`;
+      const outcome = r.state === 'done' ? '已结束' : r.leaseOwner ? '进行中' : `等待重试（${shanghaiText(r.dueAt)}）`;
       return {
         at: r.createdAt,
         kind: 'request' as const,
