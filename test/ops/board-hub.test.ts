@@ -21,8 +21,8 @@ function fakeResponse() {
 }
 
 t.test('one computation per burst for 100 viewers and 500 commits; the same frame to each', async (t) => {
-  const listeners: Array<() => void> = [];
-  const live = { subscribeAll: (listener: () => void) => (listeners.push(listener), () => undefined) };
+  const listeners: Array<(change: never) => void> = [];
+  const live = { subscribeAll: (listener: (change: never) => void) => (listeners.push(listener), () => undefined) };
   let version = 0;
   let computed: () => void = () => undefined;
   const hub = createBoardHub({
@@ -39,13 +39,13 @@ t.test('one computation per burst for 100 viewers and 500 commits; the same fram
   const computedOnce = () => new Promise<void>((resolve) => (computed = resolve));
 
   t.equal(hub.computations, 0);
-  listeners.forEach((l) => l());
+  listeners.forEach((l) => l(undefined as never));
   t.equal(hub.computations, 0, 'with nobody watching, a commit computes nothing');
 
   let done = computedOnce();
   const viewers = Array.from({ length: 100 }, () => fakeResponse());
   for (const v of viewers) hub.add({ raw: v.raw });
-  for (let i = 0; i < 500; i++) listeners.forEach((l) => l());
+  for (let i = 0; i < 500; i++) listeners.forEach((l) => l(undefined as never));
   await done;
   await new Promise((resolve) => setImmediate(resolve));
   t.equal(hub.computations, 1, '100 viewers opening and 500 commits in one burst: one computation');
@@ -53,7 +53,7 @@ t.test('one computation per burst for 100 viewers and 500 commits; the same fram
 
   hub.stop(viewers[0]!.raw);
   done = computedOnce();
-  for (let i = 0; i < 500; i++) listeners.forEach((l) => l());
+  for (let i = 0; i < 500; i++) listeners.forEach((l) => l(undefined as never));
   await done;
   await new Promise((resolve) => setImmediate(resolve));
   t.equal(hub.computations, 2, 'the next burst: one more');
