@@ -19,6 +19,7 @@ import { round } from './stats.ts';
 import { runThroughput, type Engine, type ThroughputResult } from './throughput.ts';
 import { runRecovery, type RecoveryResult } from './recovery.ts';
 import { runStreams, type StreamsResult } from './streams.ts';
+import { runBoard, type BoardResult } from './board.ts';
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -39,7 +40,10 @@ const HELP = `Usage: npm run bench -- [options]
   --streams <count>           open event streams for the streams measurement (default 10000)
   --streams-events <n>        events per second in its busy phase (default 100)
   --streams-seconds <s>       length of each of its phases (default 10)
-  --only <list>               throughput,overhead,idle,recovery,streams (default all)
+  --board-applications <n>    applications in the store for the SLA board and monthly report timing (default 100000)
+  --board-calls <n>           timed calls of each (after 3 warm-up calls; default 30)
+  --board-stores <list>       stores for the board timing (default sqlite,postgres)
+  --only <list>               throughput,overhead,idle,recovery,streams,board (default all)
   --log-level <level>         the gateway's log level; logs go to /dev/null (default info, as in production)
   --name <name>               results file name prefix (default bench)
   --seed <n>                  seed of the mock departments' identifiers (default 1)
@@ -69,6 +73,9 @@ const { values: flags } = parseArgs({
     streams: { type: 'string' },
     'streams-events': { type: 'string' },
     'streams-seconds': { type: 'string' },
+    'board-applications': { type: 'string' },
+    'board-calls': { type: 'string' },
+    'board-stores': { type: 'string' },
     'log-level': { type: 'string' },
     name: { type: 'string' },
     seed: { type: 'string' },
@@ -89,7 +96,7 @@ function count(name: keyof typeof flags, fallback: number, quick: number, min = 
   if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be an integer ≥ ${min}; got ${String(raw)}`);
   return value;
 }
-function list<T extends string>(name: 'stores' | 'idle-stores' | 'recovery-stores' | 'only', allowed: readonly T[], fallback: readonly T[] = allowed): T[] {
+function list<T extends string>(name: 'stores' | 'idle-stores' | 'recovery-stores' | 'board-stores' | 'only', allowed: readonly T[], fallback: readonly T[] = allowed): T[] {
   const raw = flags[name];
   if (raw === undefined) return [...fallback];
   const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
@@ -110,12 +117,15 @@ const options = {
   stores: list<StoreKind>('stores', ['sqlite', 'postgres']),
   peer: (flags.peer ?? 'dbos') as 'dbos' | 'none',
   idleStores: list<StoreKind>('idle-stores', ['sqlite', 'postgres'], ['sqlite']),
-  only: list('only', ['throughput', 'overhead', 'idle', 'recovery', 'streams'] as const),
+  only: list('only', ['throughput', 'overhead', 'idle', 'recovery', 'streams', 'board'] as const),
   recoveryApplications: count('recovery-applications', 100_000, 5_000, 1),
   recoveryStores: list<StoreKind>('recovery-stores', ['sqlite', 'postgres']),
   streams: count('streams', 10_000, 1_000, 1),
   streamsEvents: count('streams-events', 100, 100, 1),
   streamsSeconds: count('streams-seconds', 10, 3, 1),
+  boardApplications: count('board-applications', 100_000, 10_000, 1),
+  boardCalls: count('board-calls', 30, 10, 1),
+  boardStores: list<StoreKind>('board-stores', ['sqlite', 'postgres']),
   logLevel: flags['log-level'] ?? 'info',
   name: flags.name ?? 'bench',
   seed: count('seed', 1, 1),
@@ -180,6 +190,7 @@ const overhead: OverheadResult[] = [];
 const idleMemory: IdleResult[] = [];
 const recovery: RecoveryResult[] = [];
 const streams: StreamsResult[] = [];
+const board: BoardResult[] = [];
 let postgresInfo: { source: string; serverVersion: string } | null = null;
 
 async function phase<T>(name: string, store: StoreKind, into: T[], work: () => Promise<T>) {
@@ -199,7 +210,8 @@ try {
   const needsPostgres =
     ((options.only.includes('throughput') || options.only.includes('overhead')) && options.stores.includes('postgres')) ||
     (options.only.includes('idle') && options.idleStores.includes('postgres')) ||
-    (options.only.includes('recovery') && options.recoveryStores.includes('postgres'));
+    (options.only.includes('recovery') && options.recoveryStores.includes('postgres')) ||
+    (options.only.includes('board') && options.boardStores.includes('postgres'));
   if (needsPostgres) {
     // fsync, synchronous commit and full-page writes on: durability is not for sale, here either.
     postgres = await getTestPostgres({ durable: true });
@@ -239,6 +251,13 @@ try {
       runStreams({ ...common, store: 'sqlite', streams: options.streams, eventsPerSecond: options.streamsEvents, seconds: options.streamsSeconds, progress }),
     );
   }
+  if (options.only.includes('board')) {
+    for (const store of options.boardStores) {
+      await phase('SLA board and monthly report', store, board, () =>
+        runBoard({ store, postgresUrl, applications: options.boardApplications, calls: options.boardCalls, logLevel: options.logLevel, progress }),
+      );
+    }
+  }
 } finally {
   await cleanUp();
 }
@@ -268,6 +287,7 @@ const report = {
   idleMemory,
   recovery,
   streams,
+  board,
   errors,
 };
 
@@ -362,6 +382,13 @@ if (streams.length > 0) {
     out.push(pad([`${s.streams} streams, idle`, mib(s.idle.rssBytes), mib(s.idle.peakRssBytes), heap(s.idle), s.idle.cpuPercent, s.idle.eventsPerSecond], w, [0]));
     out.push(pad([`${s.streams} streams, busy`, mib(s.busy.rssBytes), mib(s.busy.peakRssBytes), heap(s.busy), s.busy.cpuPercent, s.busy.eventsPerSecond], w, [0]));
   }
+}
+if (board.length > 0) {
+  out.push('', `6. SLA board and monthly report: ${options.boardApplications} applications in the store (55% finished, 45% open in a mix of SLA states); ${options.boardCalls} calls each, one at a time, over HTTP`);
+  const w = [9, 12, 12, 12, 14, 14, 12, 10];
+  out.push(pad(['store', 'board p50', 'board p95', 'board max', 'report p50', 'report p95', 'open clocks', 'seeded s'], w));
+  for (const b of board) out.push(pad([b.store, `${b.board.p50Ms} ms`, `${b.board.p95Ms} ms`, `${b.board.maxMs} ms`, `${b.monthlyReport.p50Ms} ms`, `${b.monthlyReport.p95Ms} ms`, b.openClocks, b.seedSeconds], w));
+  for (const b of board) out.push(`   ${b.store}: open overall clocks by state on the board: ${JSON.stringify(b.overallCounts)}; database ${mib(b.databaseBytes)}`);
 }
 for (const e of errors) out.push('', `FAILED ${e.phase} on ${e.store}: ${e.message}`);
 process.stdout.write(out.join('\n') + '\n');

@@ -288,6 +288,20 @@ export const ERRORS = {
       zh: "短信未能发送，请一分钟后再试。",
     },
   },
+  ESCALATION_NO_CONTACT: {
+    status: 409,
+    message: {
+      en: 'No contact is configured for this department, so there is no one to escalate to; add its duty contacts to DEPARTMENT_CONTACTS and restart, or call the department.',
+      zh: '该部门未配置联系人，无法升级提醒；请在“DEPARTMENT_CONTACTS”中配置其值班联系人并重启，或直接电话联系该部门。',
+    },
+  },
+  CURSOR_INVALID: {
+    status: 400,
+    message: {
+      en: 'The cursor is not one this list gave out (or the filters changed); start again from the first page without ?cursor=.',
+      zh: '翻页游标无效（或筛选条件已改变），请去掉“cursor”参数从第一页重新开始。',
+    },
+  },
   NOT_FOUND: {
     status: 404,
     message: { en: 'No such route; see GET /docs for the API.', zh: '没有该接口，接口说明见“GET /docs”。' },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OPS_ROLES } from './ops-roles.ts';
 import { MobileNumber } from './application.ts';
 import { SignInCode } from './sms.ts';
 import { ApplicationState } from './status.ts';
@@ -62,12 +63,9 @@ export const MY_APPLICATIONS_PAGE = { default: 20, max: 100 } as const;
 // ── ops ──────────────────────────────────────────────────────────────────────────────────────
 
 /** Ops roles, each including the ones before it: viewer ⊂ operator ⊂ admin. */
-export const OPS_ROLES = ['viewer', 'operator', 'admin'] as const;
+export { OPS_ROLES, roleAllows } from './ops-roles.ts';
 export const OpsRole = z.enum(OPS_ROLES).meta({ id: 'OpsRole' });
 export type OpsRole = z.infer<typeof OpsRole>;
-
-/** Does a credential with role `held` satisfy a route that needs `needed`? */
-export const roleAllows = (held: OpsRole, needed: OpsRole): boolean => OPS_ROLES.indexOf(held) >= OPS_ROLES.indexOf(needed);
 
 export const OpsCredentialName = z
   .string()

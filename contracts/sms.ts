@@ -8,7 +8,7 @@ import { MobileNumber } from './application.ts';
 // a template id and its parameters, never free text.
 
 /** The templates the gateway may send. Adding one = an entry here and in SMS_TEMPLATE_TEXT. */
-export const SMS_TEMPLATES = ['sign_in_code', 'correction_needed', 'application_completed'] as const;
+export const SMS_TEMPLATES = ['sign_in_code', 'correction_needed', 'application_completed', 'ops_escalation'] as const;
 export const SmsTemplate = z.enum(SMS_TEMPLATES).meta({ id: 'SmsTemplate' });
 export type SmsTemplate = z.infer<typeof SmsTemplate>;
 
@@ -24,11 +24,15 @@ const ApplicationNotice = z.strictObject({
   applicationId: z.string().min(1).max(64),
 });
 
+/** Why ops escalate a step to a department's contact (fixed phrases: a template carries no free text). */
+export const ESCALATION_SITUATIONS = ['需人工处理', '已超过办理时限', '临近办理时限', '需要协助'] as const;
+
 /** Each template's parameters. */
 export const SMS_TEMPLATE_PARAMETERS = {
   sign_in_code: z.strictObject({ code: SignInCode, validMinutes: z.number().int().min(1).max(60) }),
   correction_needed: ApplicationNotice,
   application_completed: ApplicationNotice,
+  ops_escalation: ApplicationNotice.extend({ step: z.string().min(1).max(20), situation: z.enum(ESCALATION_SITUATIONS) }),
 } as const satisfies Record<SmsTemplate, z.ZodType>;
 
 /** The registered text of each template; {name} is replaced by the parameter of that name. */
@@ -36,6 +40,7 @@ export const SMS_TEMPLATE_TEXT: Readonly<Record<SmsTemplate, string>> = {
   sign_in_code: '【全链通】您的登录验证码是{code}，{validMinutes}分钟内有效。请勿将验证码告诉他人；如非本人操作，请忽略本短信。',
   correction_needed: '【全链通】您提交的“{companyName}”开办申请需要补正，请登录企业开办服务查看补正意见（申请编号 {applicationId}）。',
   application_completed: '【全链通】“{companyName}”企业开办已全部办结，请登录企业开办服务查看营业执照、印章、发票等办理结果（申请编号 {applicationId}）。',
+  ops_escalation: '【全链通】政务服务中心提请协办：“{companyName}”企业开办申请（编号 {applicationId}）的{step}环节{situation}，请尽快处理并回复服务中心。',
 };
 
 export type SmsParameters<T extends SmsTemplate> = z.infer<(typeof SMS_TEMPLATE_PARAMETERS)[T]>;
@@ -59,7 +64,7 @@ const variant = <T extends SmsTemplate>(template: T) =>
 
 /** Body of POST {sms}/messages. */
 export const SmsSendRequest = z
-  .discriminatedUnion('template', [variant('sign_in_code'), variant('correction_needed'), variant('application_completed')])
+  .discriminatedUnion('template', [variant('sign_in_code'), variant('correction_needed'), variant('application_completed'), variant('ops_escalation')])
   .meta({ id: 'SmsSendRequest' });
 export type SmsSendRequest = z.infer<typeof SmsSendRequest>;
 /** A message before the gateway gives it its id. */

@@ -48,7 +48,10 @@ export const StepStatus = z
     state: StepState,
     startedAt: IsoTime.nullable(),
     finishedAt: IsoTime.nullable(),
-    attempts: z.number().int(),
+    attempts: z
+      .number()
+      .int()
+      .describe("Attempts to send the step's request to its department: every automatic retry, the last failure and the success, over every request (ops retries and corrections included)"),
     reference: z.string().nullable().describe("The department's own reference, once it accepted the request"),
     milestone: z.record(z.string(), z.unknown()).nullable(),
     result: z.record(z.string(), z.unknown()).nullable(),

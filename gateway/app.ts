@@ -25,6 +25,7 @@ import { applicationRoutes } from './routes/applications.ts';
 import { departmentRoutes } from './routes/departments.ts';
 import { formRoutes } from './routes/forms.ts';
 import { opsAccessRoutes } from './routes/ops-access.ts';
+import { opsConsoleRoutes } from './routes/ops-console.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { systemRoutes } from './routes/system.ts';
 import { validatorCompiler } from './validation.ts';
@@ -274,6 +275,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   await app.register(applicantAccessRoutes(deps));
   await app.register(opsRoutes(deps));
   await app.register(opsAccessRoutes(deps));
+  await app.register(opsConsoleRoutes(deps));
   return app as unknown as FastifyInstance;
 }
 

@@ -2,7 +2,7 @@
 
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { CORE_STEP_IDS, OpsCredentialName, OpsRole, SANMENXIA_DIVISIONS, STEP_IDS, type StepId } from '../contracts/index.ts';
+import { CORE_STEP_IDS, MobileNumber, OpsCredentialName, OpsRole, SANMENXIA_DIVISIONS, STEP_IDS, type StepId } from '../contracts/index.ts';
 import { DEFAULT_OFFICE_HOURS, HalfDayRule, OfficeHours } from './calendar/index.ts';
 import { DEFAULT_STEP_DEFINITIONS, OPTIONAL_STEP_DEFINITIONS, type StepDefinition } from './orchestration/steps.ts';
 
@@ -38,6 +38,18 @@ export const ConfigSchema = z.object({
     }),
   ),
   optionalSteps: z.array(z.enum(STEP_IDS)).default([]),
+  /**
+   * Whom ops may escalate a step to (docs/operations.md "Escalating to a department"): per department,
+   * its duty contacts, sent a text message by the SMS service. DEPARTMENT_CONTACTS, JSON.
+   */
+  departmentContacts: z
+    .partialRecord(
+      z.enum(STEP_IDS),
+      z.array(z.strictObject({ name: z.string().trim().min(1).max(30), mobile: MobileNumber })).min(1, 'list at least one contact, or leave the department out').max(10),
+    )
+    .default({}),
+  /** Requests a department can take per half day (e.g. a seal maker's orders), shown on the console. DEPARTMENT_CAPACITY, JSON. */
+  departmentCapacity: z.partialRecord(z.enum(STEP_IDS), z.strictObject({ perHalfDay: z.number().int().positive() })).default({}),
   /** Ops credentials from the configuration (bootstrap): at least one admin in production. */
   opsCredentials: z.array(ConfiguredOpsCredential).default([]),
   /**
@@ -157,6 +169,9 @@ export function parseConfig(input: GatewayConfigInput, options: ParseOptions = {
   const problems: string[] = [];
   for (const step of enabledStepIds(config)) {
     if (!config.departments[step]) problems.push(`no department for the enabled step ${step}: set ${StepEnvPrefix(step)}_URL and ${StepEnvPrefix(step)}_SECRET`);
+  }
+  for (const step of [...Object.keys(config.departmentContacts), ...Object.keys(config.departmentCapacity)] as StepId[]) {
+    if (!enabledStepIds(config).includes(step)) problems.push(`DEPARTMENT_CONTACTS / DEPARTMENT_CAPACITY name ${step}, which is not an enabled step`);
   }
   const names = config.opsCredentials.map((c) => c.name);
   const twice = names.filter((name, i) => names.indexOf(name) !== i);
@@ -280,6 +295,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv, options: ParseOptions = {}
     cityDivisions: json('CITY_DIVISIONS') as never,
     departments: departments as never,
     optionalSteps: optionalSteps as never,
+    departmentContacts: json('DEPARTMENT_CONTACTS') as never,
+    departmentCapacity: json('DEPARTMENT_CAPACITY') as never,
     stepWindows: json('STEP_WINDOWS') as never,
     orchestration: {
       pollIntervalMs: number('POLL_INTERVAL_MS'),

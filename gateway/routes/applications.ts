@@ -27,7 +27,7 @@ import { ApiError, detailsFromIssues } from '../errors.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { issueToken, principal, sha256Hex } from '../identity/index.ts';
 import { clientKey, type Protections } from '../http-protections.ts';
-import { buildStatus } from '../status.ts';
+import { buildStatus, stepAttempts } from '../status.ts';
 import type { ApplicationRow } from '../store/types.ts';
 import { LICENCE_OUTSTANDING, type StepPhase } from '../orchestration/machine.ts';
 import { createStreamRegistry, openEventStream } from '../live/event-stream.ts';
@@ -89,7 +89,12 @@ export const applicationRoutes =
       return (await deps.applicants.application(request, id)).application;
     }
     const statusOf = async (application: ApplicationRow) =>
-      buildStatus(application, await store.listClocks({ applicationId: application.id }), orchestrator);
+      buildStatus(
+        application,
+        await store.listClocks({ applicationId: application.id }),
+        orchestrator,
+        (await stepAttempts(store, orchestrator.steps.map((s) => s.id), [application.id])).get(application.id)!,
+      );
 
     app.post(
       '/v1/applications',

@@ -5,21 +5,47 @@
 // gateway/identity/ops.ts) and the actions are audited (config.audit): viewer reads, operator acts
 // on applications, admin loads calendars (and manages credentials, routes/ops-access.ts).
 
-import { stringify } from 'csv-stringify/sync';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { FieldMessageKey } from '../../contracts/index.ts';
-import { ApplicationId, ApplicationState, ErrorBody, StepId } from '../../contracts/index.ts';
+import {
+  ApplicationId,
+  ApplicationState,
+  DepartmentHealth,
+  ErrorBody,
+  MonthString,
+  OPS_APPLICATIONS_PAGE,
+  OpsApplicationPage,
+  SlaState,
+  StepId,
+  maskPersonName,
+  type OpsApplicationRow,
+  type StepAttention,
+} from '../../contracts/index.ts';
 import { CalendarYearDocument } from '../calendar/index.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { ApiError, fieldDetails } from '../errors.ts';
-import { ClockSummary, MonthlyReport, SlaOverview, monthlyReport, shanghaiMonthRange, slaOverview } from '../sla/reports.ts';
-import { buildStatus } from '../status.ts';
-import { OPEN_CLOCK_STATES } from '../store/index.ts';
+import { createBoard } from '../ops/board.ts';
+import { createDepartmentHealth } from '../ops/department-health.ts';
+import { XLSX_TYPE, reportCsv, reportWorkbook } from '../ops/report-files.ts';
+import { ReportTrend } from '../../contracts/index.ts';
+import { MonthlyReport, SlaOverview, addMonths, monthlyReport, reportTrend, shanghaiMonthRange } from '../sla/reports.ts';
+import { buildStatus, stepAttempts } from '../status.ts';
 
-/** Clocks that have started and not finished, as GET /metrics counts them (store contract). */
-const OPEN_STATES = [...OPEN_CLOCK_STATES];
 const DAY_MS = 86_400_000;
+const SHANGHAI_MS = 8 * 3_600_000;
+const DateText = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'A date YYYY-MM-DD (Asia/Shanghai)');
+
+/** The cursor of GET /v1/ops/applications: the last row's (submittedAt, id), opaque to the client. */
+const encodeCursor = (row: { submittedAt: string; id: string }) => Buffer.from(JSON.stringify([row.submittedAt, row.id])).toString('base64url');
+function decodeCursor(cursor: string): { submittedAt: string; id: string } {
+  try {
+    const [submittedAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof submittedAt === 'string' && !Number.isNaN(Date.parse(submittedAt)) && typeof id === 'string' && ApplicationId.safeParse(id).success) return { submittedAt, id };
+  } catch {
+    // fall through
+  }
+  throw new ApiError('CURSOR_INVALID');
+}
 
 export const opsRoutes =
   (deps: GatewayDeps): FastifyPluginAsyncZod =>
@@ -27,21 +53,23 @@ export const opsRoutes =
     const { store, orchestrator, clock, calendar } = deps;
     const steps = orchestrator.steps.map((s) => s.id);
 
-    /** Clocks still running or paused (a finished clock keeps its final state, e.g. breached). */
-    const openClocks = async () => (await store.listClocks({ states: OPEN_STATES })).filter((c) => c.finishedAt === null);
+    const board = createBoard({ store, calendar, clock, steps, adapters: deps.adapters });
+    const health = createDepartmentHealth({ metrics: deps.metrics, store, calendar, clock, config: deps.config, adapters: deps.adapters, steps });
+    health.start();
+    app.addHook('onClose', async () => health.stop());
 
     app.get(
       '/v1/ops/sla',
       {
         config: { opsRole: 'viewer' },
-        schema: { tags: ['ops'], summary: 'Live SLA: counts by state, per-department performance (last 30 days), at-risk and breached lists (viewer)', response: { 401: ErrorBody, 403: ErrorBody, 200: SlaOverview } },
+        schema: {
+          tags: ['ops'],
+          summary:
+            'The SLA board: open clocks by state per clock, per department its last 30 days, open work and breaker, the at-risk list (working hours left) and the breached list (how late). Live: GET /v1/ops/sla/stream (viewer)',
+          response: { 401: ErrorBody, 403: ErrorBody, 200: SlaOverview },
+        },
       },
-      async () => {
-        const now = clock.now();
-        // [now − 30 days, now] — the end is exclusive in the store, so include this very millisecond.
-        const recent = await store.listClocks({ finishedFrom: new Date(now.getTime() - 30 * DAY_MS).toISOString(), finishedTo: new Date(now.getTime() + 1).toISOString() });
-        return slaOverview(steps, await openClocks(), recent, now);
-      },
+      async () => board.compute(),
     );
 
     app.get(
@@ -50,45 +78,65 @@ export const opsRoutes =
         config: { opsRole: 'viewer' },
         schema: {
           tags: ['ops'],
-          summary: 'Applications by SLA state (of one step, or of the overall promise) or by application state (viewer)',
+          summary:
+            'Every application, newest first, with cursor paging: filter by state, SLA state (of a step, else of the overall promise), department, submission date; search by application id, credit code, company name or legal representative name (partial). Rows needing attention say which step, the last error and the attempts (viewer)',
           querystring: z.object({
-            sla: z.enum(['on_track', 'at_risk', 'breached', 'paused', 'met']).optional(),
-            step: StepId.optional(),
+            q: z.string().trim().max(100).optional().describe('Application id or credit code (exact), or part of the company name or of the legal representative\'s name'),
             state: ApplicationState.optional(),
-            limit: z.coerce.number().int().min(1).max(500).default(100),
+            sla: SlaState.optional().describe('SLA state of the clock `step` names (else the overall clock)'),
+            step: StepId.optional().describe('The department whose clock the rows report and `sla` filters; alone: applications that reached it'),
+            from: DateText.optional().describe('Submitted on or after this day'),
+            to: DateText.optional().describe('Submitted on or before this day'),
+            cursor: z.string().max(400).optional().describe('nextCursor of the previous page'),
+            limit: z.coerce.number().int().min(1).max(OPS_APPLICATIONS_PAGE.max).default(OPS_APPLICATIONS_PAGE.default),
           }),
-          response: {
-            401: ErrorBody,
-            403: ErrorBody,
-            200: z.object({
-              items: z.array(ClockSummary.extend({ companyName: z.string(), applicationState: ApplicationState })),
-            }),
-            400: ErrorBody,
-          },
+          response: { 401: ErrorBody, 403: ErrorBody, 200: OpsApplicationPage, 400: ErrorBody },
         },
       },
       async (request) => {
-        const { sla, step, state, limit } = request.query;
-        if (!sla && !state) throw new ApiError('REQUEST_INVALID', { details: fieldDetails({ path: 'querystring.sla', key: 'ops.sla_or_state' }) });
-        if (!sla) {
-          const apps = await store.listApplications({ state: state!, limit });
-          const clocks = await Promise.all(apps.map((a) => store.listClocks({ applicationId: a.id, clock: step ?? 'overall' })));
+        const q = request.query;
+        const dayStart = (day: string, plus = 0) => new Date(Date.parse(`${day}T00:00:00.000Z`) - SHANGHAI_MS + plus * DAY_MS).toISOString();
+        const hits = await store.searchApplications({
+          limit: q.limit + 1,
+          ...(q.q ? { text: q.q } : {}),
+          ...(q.state ? { state: q.state } : {}),
+          ...(q.step ? { clock: q.step } : {}),
+          ...(q.sla ? { sla: q.sla } : {}),
+          ...(q.from ? { submittedFrom: dayStart(q.from) } : {}),
+          ...(q.to ? { submittedTo: dayStart(q.to, 1) } : {}),
+          ...(q.cursor ? { after: decodeCursor(q.cursor) } : {}),
+        });
+        const rows = (q.step && !q.sla ? hits.filter((h) => h.clock !== null) : hits).slice(0, q.limit);
+        const more = hits.length > q.limit;
+        const attempts = await stepAttempts(store, steps, rows.map((h) => h.application.id));
+        const items = rows.map(({ application, legalRepresentativeName, clock: c }): OpsApplicationRow => {
+          const view = orchestrator.view(application);
+          const tried = attempts.get(application.id) ?? {};
+          const attention: StepAttention[] = steps.flatMap((step) => {
+            const phase = view.steps[step]?.phase;
+            if (phase !== 'needs_attention' && phase !== 'needs_correction') return [];
+            const context = view.steps[step]?.context;
+            const problem = phase === 'needs_attention' ? (context?.problem ?? null) : (context?.reasons ?? []).map((r) => `${r.path}: ${r.message}`).join('; ') || null;
+            return [{ step, state: phase, problem, attempts: tried[step]?.attempts ?? 0, lastError: tried[step]?.lastError ?? null }];
+          });
           return {
-            items: apps.map((a, i) => {
-              const c = clocks[i]![0];
-              return { applicationId: a.id, clock: step ?? 'overall', state: c?.state ?? 'not_started', deadline: c?.deadline ?? null, provisional: c?.provisional ?? false, breachedAt: c?.breachedAt ?? null, companyName: a.form.companyName, applicationState: a.state };
-            }),
+            applicationId: application.id,
+            companyName: application.form.companyName,
+            creditCode: application.creditCode,
+            legalRepresentative: maskPersonName(legalRepresentativeName),
+            applicationState: application.state,
+            submittedAt: application.submittedAt,
+            clock: q.step ?? 'overall',
+            state: c?.state ?? 'not_started',
+            deadline: c?.deadline ?? null,
+            provisional: c?.provisional ?? false,
+            breachedAt: c?.breachedAt ?? null,
+            attention,
           };
-        }
-        const clocks = (await store.listClocks({ clock: step ?? 'overall', states: [sla], limit }))
-          .sort((a, b) => (a.deadline ?? '').localeCompare(b.deadline ?? ''));
-        const items = [];
-        for (const c of clocks) {
-          const application = await store.getApplication(c.applicationId);
-          if (!application || (state && application.state !== state)) continue;
-          items.push({ applicationId: c.applicationId, clock: c.clock, state: c.state, deadline: c.deadline, provisional: c.provisional, breachedAt: c.breachedAt, companyName: application.form.companyName, applicationState: application.state });
-        }
-        return { items };
+        });
+        // The cursor is the last row the store returned (a step filter may have left rows out after it).
+        const last = hits.slice(0, q.limit).at(-1)?.application;
+        return { items, nextCursor: more && last ? encodeCursor(last) : null };
       },
     );
 
@@ -110,10 +158,21 @@ export const opsRoutes =
         const outcome = await deps.executor.apply(id, {}, (ctx) => orchestrator.decide(ctx, { type: 'ops.retry', step, at: now.toISOString() }, now));
         if (!outcome.applied) throw new ApiError(outcome.reason === 'not_found' ? 'APPLICATION_NOT_FOUND' : 'STEP_NOT_RETRYABLE');
         request.log.info({ applicationId: id, step, opsCaller: request.opsCaller?.name }, 'ops retried a step');
-        const status = buildStatus(outcome.application, await store.listClocks({ applicationId: id }), orchestrator);
+        const status = buildStatus(outcome.application, await store.listClocks({ applicationId: id }), orchestrator, (await stepAttempts(store, steps, [id])).get(id)!);
         return reply.code(202).send({ applicationId: id, step, state: status.steps.find((s) => s.step === step)!.state });
       },
     );
+
+    async function report(month: string) {
+      const range = shanghaiMonthRange(month);
+      const [finished, open] = await Promise.all([store.finishedClockStats(range.from, range.to), store.openClockStats(range.to)]);
+      return monthlyReport(month, steps, finished, open, clock.now());
+    }
+    async function trend(to: string, months: number) {
+      const list = Array.from({ length: months }, (_, i) => addMonths(to, i - months + 1));
+      const rows = await store.monthlyClockStats(shanghaiMonthRange(list[0]!).from, shanghaiMonthRange(to).to);
+      return reportTrend(list, steps, rows);
+    }
 
     app.get(
       '/v1/ops/reports/monthly',
@@ -121,34 +180,51 @@ export const opsRoutes =
         config: { opsRole: 'viewer' },
         schema: {
           tags: ['ops'],
-          summary: 'Per-department monthly report (Asia/Shanghai month): handled, on-time %, median and p90 working hours, breaches. JSON, or CSV with Accept: text/csv (viewer)',
+          summary:
+            'Per-department monthly report (Asia/Shanghai month): handled, on-time %, median and p90 working hours, breaches, open, and the overall promise. JSON; CSV (UTF-8 with BOM, with the overall row) with Accept: text/csv or format=csv; an Excel workbook with format=xlsx (viewer)',
           querystring: z.object({
-            month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'month.format' satisfies FieldMessageKey),
-            format: z.enum(['json', 'csv']).optional().describe('Overrides the Accept header'),
+            month: MonthString,
+            format: z.enum(['json', 'csv', 'xlsx']).optional().describe('Overrides the Accept header'),
           }),
-          produces: ['application/json', 'text/csv'],
+          produces: ['application/json', 'text/csv', XLSX_TYPE],
           response: { 401: ErrorBody, 403: ErrorBody, 200: MonthlyReport, 400: ErrorBody },
         },
       },
       async (request, reply) => {
         const { month, format } = request.query;
-        const range = shanghaiMonthRange(month);
-        const finished = await store.listClocks({ finishedFrom: range.from, finishedTo: range.to });
-        const open = (await openClocks()).filter((c) => (c.startedAt ?? '') < range.to);
-        const report = monthlyReport(month, steps, finished, open, clock.now());
-        if (format === 'csv' || (format === undefined && /\btext\/csv\b/.test(request.headers.accept ?? ''))) {
-          const csv = stringify(
-            report.departments.map((d) => [month, d.step, d.department, d.handled, d.onTime, d.onTimePercent ?? '', d.medianWorkingHours ?? '', d.p90WorkingHours ?? '', d.breaches, d.open]),
-            { header: true, columns: ['month', 'step', 'department', 'handled', 'on_time', 'on_time_percent', 'median_working_hours', 'p90_working_hours', 'breaches', 'open'] },
-          );
+        const accept = request.headers.accept ?? '';
+        const wanted = format ?? (/\btext\/csv\b/.test(accept) ? 'csv' : accept.includes(XLSX_TYPE) ? 'xlsx' : 'json');
+        const result = await report(month);
+        if (wanted === 'csv') {
           return reply
             .type('text/csv; charset=utf-8')
             .header('content-disposition', `attachment; filename="qlt-report-${month}.csv"`)
             .serializer((payload: unknown) => payload as string)
-            .send(csv as never);
+            .send(reportCsv(result) as never);
         }
-        return report;
+        if (wanted === 'xlsx') {
+          const workbook = await reportWorkbook(result, await trend(month, 12));
+          return reply
+            .type(XLSX_TYPE)
+            .header('content-disposition', `attachment; filename="qlt-report-${month}.xlsx"`)
+            .send(workbook as never);
+        }
+        return result;
       },
+    );
+
+    app.get(
+      '/v1/ops/reports/trend',
+      {
+        config: { opsRole: 'viewer' },
+        schema: {
+          tags: ['ops'],
+          summary: 'Per month up to `to` (Asia/Shanghai), for the overall promise and each department: handled, on-time %, breaches, median working hours (viewer)',
+          querystring: z.object({ to: MonthString, months: z.coerce.number().int().min(1).max(36).default(12) }),
+          response: { 401: ErrorBody, 403: ErrorBody, 200: ReportTrend, 400: ErrorBody },
+        },
+      },
+      async (request) => trend(request.query.to, request.query.months),
     );
 
     app.get(
@@ -157,13 +233,12 @@ export const opsRoutes =
         config: { opsRole: 'viewer' },
         schema: {
           tags: ['ops'],
-          summary: 'Department health: circuit breaker state per department (viewer)',
-          response: { 401: ErrorBody, 403: ErrorBody, 200: z.object({ departments: z.array(z.object({ step: StepId, circuit: z.enum(['closed', 'open', 'half_open']), url: z.string() })) }) },
+          summary:
+            "Department health: request rate, error rate and errors by kind, latency (this instance, last 15 minutes), circuit breaker, open work, requests sent this half day against capacity, secret rotation, escalation contacts (viewer)",
+          response: { 401: ErrorBody, 403: ErrorBody, 200: z.object({ generatedAt: z.string(), departments: z.array(DepartmentHealth) }) },
         },
       },
-      async () => ({
-        departments: steps.map((step) => ({ step, circuit: deps.adapters[step]?.breakerState() ?? 'closed', url: deps.config.departments[step]?.url ?? '' })),
-      }),
+      async () => ({ generatedAt: clock.now().toISOString(), departments: await health.report() }),
     );
 
     const YearParams = z.object({ year: z.coerce.number().int().min(2000).max(2100) });

@@ -1,102 +1,44 @@
-// Aggregations for ops: live SLA overview and the monthly per-department report (pure functions
-// over clock rows; the routes fetch the rows).
+// Ops aggregations (docs/operations.md "SLA" and "The console"): the per-department performance rows
+// of the SLA board and the monthly report, and the trend, shaped from the aggregates the store
+// computes in SQL (store/ops-queries.ts). Pure: no I/O, no clock of its own.
 
-import { z } from 'zod';
-import { DEPARTMENT_NAMES, SlaState, StepId } from '../../contracts/index.ts';
-import type { SlaClockRow } from '../store/types.ts';
+import { DEPARTMENT_NAMES, type DepartmentPerformance, type MonthlyReport, type ReportTrend, type StepId } from '../../contracts/index.ts';
+import type { FinishedClockStats, MonthlyClockStats, OpenClockStats } from '../store/types.ts';
+
+export { ClockSummary, DepartmentPerformance, MonthlyReport, SlaOverview } from '../../contracts/index.ts';
 
 const HOUR_MS = 3_600_000;
 
-/** Nearest-rank percentile (p in 0..1) of an ascending list; null when empty. */
+/** Nearest-rank percentile (p in 0..1) of an ascending list; null when empty (the store's SQL uses the same rule). */
 export function percentile(sorted: readonly number[], p: number): number | null {
   if (sorted.length === 0) return null;
   const rank = Math.max(1, Math.ceil(p * sorted.length));
   return sorted[Math.min(rank, sorted.length) - 1]!;
 }
 
-const round2 = (n: number | null) => (n === null ? null : Math.round(n * 100) / 100);
+export const round2 = (n: number | null) => (n === null ? null : Math.round(n * 100) / 100);
+const hours = (ms: number | null) => round2(ms === null ? null : ms / HOUR_MS);
+const percent = (part: number, whole: number) => (whole === 0 ? null : round2((part / whole) * 100));
 
-export const DepartmentPerformance = z
-  .object({
-    step: StepId,
-    department: z.string(),
-    handled: z.number().int().describe('Steps finished in the period'),
-    onTime: z.number().int(),
-    onTimePercent: z.number().nullable(),
-    medianWorkingHours: z.number().nullable(),
-    p90WorkingHours: z.number().nullable(),
-    breaches: z.number().int().describe('Finished steps that missed their window, plus open steps already past it'),
-    open: z.number().int().describe('Steps still running at the time of the report'),
-  })
-  .meta({ id: 'DepartmentPerformance' });
-export type DepartmentPerformance = z.infer<typeof DepartmentPerformance>;
-
-export function departmentPerformance(steps: readonly StepId[], finished: readonly SlaClockRow[], open: readonly SlaClockRow[]): DepartmentPerformance[] {
+/** One row per step, zeros included, from the finished and the open aggregates of the period. */
+export function departmentPerformance(steps: readonly StepId[], finished: readonly FinishedClockStats[], open: readonly OpenClockStats[]): DepartmentPerformance[] {
   return steps.map((step) => {
-    const done = finished.filter((c) => c.clock === step && c.state !== 'cancelled');
-    const hours = done.map((c) => (c.durationMs ?? 0) / HOUR_MS).sort((a, b) => a - b);
-    const onTime = done.filter((c) => c.breachedAt === null).length;
-    const stillOpen = open.filter((c) => c.clock === step);
+    const done = finished.find((f) => f.clock === step);
+    const stillOpen = open.find((o) => o.clock === step);
+    const handled = done?.handled ?? 0;
+    const onTime = done?.onTime ?? 0;
     return {
       step,
       department: DEPARTMENT_NAMES[step],
-      handled: done.length,
+      handled,
       onTime,
-      onTimePercent: done.length ? round2((onTime / done.length) * 100) : null,
-      medianWorkingHours: round2(percentile(hours, 0.5)),
-      p90WorkingHours: round2(percentile(hours, 0.9)),
-      breaches: done.length - onTime + stillOpen.filter((c) => c.breachedAt !== null).length,
-      open: stillOpen.length,
+      onTimePercent: percent(onTime, handled),
+      medianWorkingHours: hours(done?.medianMs ?? null),
+      p90WorkingHours: hours(done?.p90Ms ?? null),
+      breaches: handled - onTime + (stillOpen?.breached ?? 0),
+      open: stillOpen?.open ?? 0,
     };
   });
-}
-
-export const ClockSummary = z
-  .object({
-    applicationId: z.string(),
-    clock: z.string().describe('"overall" or a step id'),
-    state: SlaState,
-    deadline: z.string().nullable(),
-    provisional: z.boolean(),
-    breachedAt: z.string().nullable(),
-  })
-  .meta({ id: 'ClockSummary' });
-
-export const SlaOverview = z
-  .object({
-    generatedAt: z.string(),
-    counts: z.record(z.string(), z.record(z.string(), z.number().int())).describe('Open clocks by clock ("overall" or step) and SLA state'),
-    departments: z.array(DepartmentPerformance).describe('Steps finished in the last 30 days, per department'),
-    atRisk: z.array(ClockSummary).describe('Open clocks at risk, soonest deadline first'),
-    breached: z.array(ClockSummary).describe('Open clocks past their deadline, oldest deadline first'),
-  })
-  .meta({ id: 'SlaOverview' });
-export type SlaOverview = z.infer<typeof SlaOverview>;
-
-const summary = (c: SlaClockRow) => ({
-  applicationId: c.applicationId,
-  clock: c.clock,
-  state: c.state,
-  deadline: c.deadline,
-  provisional: c.provisional,
-  breachedAt: c.breachedAt,
-});
-const byDeadline = (a: SlaClockRow, b: SlaClockRow) => (a.deadline ?? '').localeCompare(b.deadline ?? '');
-
-export function slaOverview(steps: readonly StepId[], open: readonly SlaClockRow[], recentlyFinished: readonly SlaClockRow[], now: Date, listLimit = 100): SlaOverview {
-  const counts: Record<string, Record<string, number>> = {};
-  for (const clock of ['overall', ...steps]) counts[clock] = { on_track: 0, at_risk: 0, breached: 0, paused: 0 };
-  for (const c of open) {
-    const bucket = (counts[c.clock] ??= {});
-    bucket[c.state] = (bucket[c.state] ?? 0) + 1;
-  }
-  return {
-    generatedAt: now.toISOString(),
-    counts,
-    departments: departmentPerformance(steps, recentlyFinished, open),
-    atRisk: open.filter((c) => c.state === 'at_risk').sort(byDeadline).slice(0, listLimit).map(summary),
-    breached: open.filter((c) => c.state === 'breached').sort(byDeadline).slice(0, listLimit).map(summary),
-  };
 }
 
 /** [start, end) of a calendar month in Asia/Shanghai, as UTC instants. */
@@ -107,29 +49,53 @@ export function shanghaiMonthRange(month: string): { from: string; to: string } 
   return { from: from.toISOString(), to: to.toISOString() };
 }
 
-export const MonthlyReport = z
-  .object({
-    month: z.string(),
-    generatedAt: z.string(),
-    departments: z.array(DepartmentPerformance),
-    overall: z.object({ completed: z.number().int(), onTimePercent: z.number().nullable(), medianWorkingHours: z.number().nullable(), p90WorkingHours: z.number().nullable() }),
-  })
-  .meta({ id: 'MonthlyReport' });
-export type MonthlyReport = z.infer<typeof MonthlyReport>;
+/** The month (YYYY-MM) `offset` months from `month`. */
+export function addMonths(month: string, offset: number): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  const index = y * 12 + (m - 1) + offset;
+  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
+}
 
-export function monthlyReport(month: string, steps: readonly StepId[], finished: readonly SlaClockRow[], open: readonly SlaClockRow[], now: Date): MonthlyReport {
-  const overall = finished.filter((c) => c.clock === 'overall' && c.state !== 'cancelled');
-  const hours = overall.map((c) => (c.durationMs ?? 0) / HOUR_MS).sort((a, b) => a - b);
-  const onTime = overall.filter((c) => c.breachedAt === null).length;
+/** The Asia/Shanghai month of an instant. */
+export function shanghaiMonthOf(at: Date): string {
+  return new Date(at.getTime() + 8 * HOUR_MS).toISOString().slice(0, 7);
+}
+
+export function monthlyReport(month: string, steps: readonly StepId[], finished: readonly FinishedClockStats[], open: readonly OpenClockStats[], now: Date): MonthlyReport {
+  const overall = finished.find((f) => f.clock === 'overall');
+  const overallOpen = open.find((o) => o.clock === 'overall');
+  const completed = overall?.handled ?? 0;
+  const onTime = overall?.onTime ?? 0;
   return {
     month,
     generatedAt: now.toISOString(),
     departments: departmentPerformance(steps, finished, open),
     overall: {
-      completed: overall.length,
-      onTimePercent: overall.length ? round2((onTime / overall.length) * 100) : null,
-      medianWorkingHours: round2(percentile(hours, 0.5)),
-      p90WorkingHours: round2(percentile(hours, 0.9)),
+      completed,
+      onTime,
+      onTimePercent: percent(onTime, completed),
+      medianWorkingHours: hours(overall?.medianMs ?? null),
+      p90WorkingHours: hours(overall?.p90Ms ?? null),
+      breaches: completed - onTime + (overallOpen?.breached ?? 0),
+      open: overallOpen?.open ?? 0,
     },
+    ratings: null,
+  };
+}
+
+/** Per clock ('overall' and each step), one value per month, oldest first; months with nothing are zeros and nulls. */
+export function reportTrend(months: readonly string[], steps: readonly StepId[], rows: readonly MonthlyClockStats[]): ReportTrend {
+  return {
+    months: [...months],
+    series: ['overall', ...steps].map((clock) => {
+      const of = (month: string) => rows.find((r) => r.clock === clock && r.month === month);
+      return {
+        clock,
+        handled: months.map((m) => of(m)?.handled ?? 0),
+        onTimePercent: months.map((m) => percent(of(m)?.onTime ?? 0, of(m)?.handled ?? 0)),
+        breaches: months.map((m) => (of(m) ? of(m)!.handled - of(m)!.onTime : 0)),
+        medianWorkingHours: months.map((m) => hours(of(m)?.medianMs ?? null)),
+      };
+    }),
   };
 }

@@ -23,6 +23,8 @@ export interface ApplicationsTable {
   company_name: string | null;
   /** Once the licence is issued, for search. */
   credit_code: string | null;
+  /** From the form (kept in step with corrections), for search by ops (migration 7). */
+  legal_representative_name: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** The form apart from the application row, which every transition rewrites (migration 3). */
@@ -151,7 +153,30 @@ export interface AuditLogTable {
   hash: string;
 }
 
+// ── the ops console (migration 7; ops-queries.ts) ───────────────────────────────────────────────
+export interface OpsNotesTable {
+  id: Generated<string | number>;
+  application_id: string;
+  at: Value;
+  author: string;
+  author_role: string;
+  step: string | null;
+  text: string;
+}
+export interface OpsEscalationsTable {
+  id: Generated<string | number>;
+  application_id: string;
+  at: Value;
+  author: string;
+  author_role: string;
+  step: string;
+  note: string | null;
+  deliveries: Value;
+}
+
 export interface DatabaseSchema {
+  ops_notes: OpsNotesTable;
+  ops_escalations: OpsEscalationsTable;
   accounts: AccountsTable;
   sign_in_codes: SignInCodesTable;
   sessions: SessionsTable;

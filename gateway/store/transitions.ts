@@ -337,7 +337,12 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
 
     // ── write the net result, one statement per table ────────────────────────────────────────
     for (const ids of chunks(doneEffectIds)) {
-      await conn.updateTable('effects').set({ state: 'done', completed_at: at, lease_until: null }).where('id', 'in', ids.map(Number)).execute();
+      // Completing an effect ends an attempt, as a reschedule does: `attempts` is then the true count (the console shows it).
+      await conn
+        .updateTable('effects')
+        .set((eb) => ({ state: 'done', completed_at: at, lease_until: null, attempts: eb('attempts', '+', 1) }))
+        .where('id', 'in', ids.map(Number))
+        .execute();
     }
 
     const cleared = [...working.values()].flatMap((w) => (w.isNew ? [] : [...w.clearedKeys].map((key) => [w.row.id, key] as const)));
@@ -360,6 +365,7 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
             idempotency_key: row.idempotencyKey,
             body_hash: row.bodyHash,
             company_name: row.form.companyName,
+            legal_representative_name: legalRepresentativeName(row),
             credit_code: row.creditCode,
             snapshot: d.json(row.snapshot),
             snapshot_version: row.snapshotVersion,
@@ -400,6 +406,7 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
             idempotency_key: null,
             body_hash: row.bodyHash,
             company_name: row.form.companyName,
+            legal_representative_name: legalRepresentativeName(row),
             credit_code: row.creditCode,
             snapshot: d.json(row.snapshot),
             snapshot_version: row.snapshotVersion,
@@ -422,6 +429,7 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
             event_seq: eb.ref('excluded.event_seq'),
             credit_code: eb.ref('excluded.credit_code'),
             company_name: eb.ref('excluded.company_name'),
+            legal_representative_name: eb.ref('excluded.legal_representative_name'),
           })),
         )
         .execute();
@@ -576,6 +584,12 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
       while (queue.length > 0 || running > 0 || scheduled) await new Promise((resolve) => setTimeout(resolve, 1));
     },
   };
+}
+
+/** The legal representative's name in the current form, for ops search (a test fixture's form may lack it). */
+function legalRepresentativeName(row: ApplicationRow): string | null {
+  const name = (row.form as { legalRepresentative?: { name?: unknown } } | null)?.legalRepresentative?.name;
+  return typeof name === 'string' ? name : null;
 }
 
 function blank(row: ApplicationRow, eventSeq: number, isNew: boolean): Working {

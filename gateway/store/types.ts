@@ -55,7 +55,7 @@ export interface NewEffect {
 export interface Effect extends NewEffect {
   id: string;
   applicationId: string;
-  /** Times this effect has been attempted (incremented by rescheduleEffect; claiming does not count). */
+  /** Attempts of this effect that have ended: each rescheduleEffect (a failure, to retry) and the completion count one; claiming does not. */
   attempts: number;
   leaseOwner: string | null;
   leaseUntil: string | null;
@@ -304,7 +304,7 @@ export interface DueEffectCount {
   oldestDueAt: string;
 }
 
-export interface Store extends TransitionsPort, ApplicationsPort, OutboxPort, EventLogPort, ClocksPort, CalendarPort, MonitoringPort, IdentityStore {
+export interface Store extends TransitionsPort, ApplicationsPort, OutboxPort, EventLogPort, ClocksPort, CalendarPort, MonitoringPort, IdentityStore, OpsQueriesPort {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations under a lock; safe when several instances start at once. */
   migrate(): Promise<void>;
@@ -468,4 +468,127 @@ export interface IdentityStore {
    */
   appendAudit(entry: NewAuditEntry): Promise<AuditRecord>;
   listAudit(query: AuditQuery): Promise<AuditRecord[]>;
+}
+
+// ═════════════════════════════════════════════════════════════════════════════════════════════
+// The ops console's queries (docs/operations.md "The console"; gateway/store/ops-queries.ts,
+// migration 7): the SLA board and the reports as SQL aggregates (GROUP BY, window functions for the
+// median and p90), search with cursor paging, one application's whole story, and ops notes and
+// escalations. Never "load every open clock": each answer is one or a few statements.
+// ═════════════════════════════════════════════════════════════════════════════════════════════
+
+/** Clocks finished in a period, per clock: the cancelled ones are left out. */
+export interface FinishedClockStats {
+  clock: string;
+  handled: number;
+  /** Finished without ever breaching. */
+  onTime: number;
+  /** Nearest-rank median and 90th percentile of durationMs (working ms); null when none finished. */
+  medianMs: number | null;
+  p90Ms: number | null;
+}
+
+/** Per month (Asia/Shanghai, YYYY-MM) and clock. */
+export interface MonthlyClockStats extends FinishedClockStats {
+  month: string;
+}
+
+/** Open clocks (OPEN_CLOCK_STATES, not finished) per clock. */
+export interface OpenClockStats {
+  clock: string;
+  open: number;
+  /** Of those, the ones already past their deadline. */
+  breached: number;
+}
+
+export interface OpenClockItem {
+  clock: SlaClockRow;
+  companyName: string;
+}
+
+export interface OpsApplicationQuery {
+  /** An application id or credit code (exact), or part of the company name or of the legal representative's name. */
+  text?: string;
+  state?: ApplicationState;
+  /** With `sla`: only applications whose `clock` ('overall' or a step) is in this SLA state. */
+  clock?: string;
+  sla?: SlaState;
+  /** Submitted in [from, to). */
+  submittedFrom?: string;
+  submittedTo?: string;
+  /** Cursor: rows after this one in the order (submittedAt, id) descending. */
+  after?: { submittedAt: string; id: string };
+  limit: number;
+}
+
+export interface OpsApplicationHit {
+  application: ApplicationRow;
+  legalRepresentativeName: string;
+  /** The row's `clock` (query.clock, else 'overall'), if it has started. */
+  clock: SlaClockRow | null;
+}
+
+/** Attempts of one named effect of an application, over all its rows (done and pending). */
+export interface EffectAttempts {
+  applicationId: string;
+  key: string;
+  /** Attempts made: each finished attempt of every row (a reschedule and a completion each count one). */
+  attempts: number;
+  /** Rows written under the key (each request sent). */
+  rows: number;
+  /** The last error recorded on the newest row. */
+  lastError: string | null;
+}
+
+export interface EffectHistoryRow extends Effect {
+  state: 'pending' | 'done';
+  completedAt: string | null;
+}
+
+export interface OpsNoteRow {
+  id: string;
+  applicationId: string;
+  at: string;
+  author: string;
+  authorRole: string;
+  step: StepId | null;
+  text: string;
+}
+
+export interface OpsEscalationRow {
+  id: string;
+  applicationId: string;
+  at: string;
+  author: string;
+  authorRole: string;
+  step: StepId;
+  note: string | null;
+  deliveries: Array<{ contact: string; outcome: 'sent' | 'failed'; code: string | null }>;
+}
+
+export interface OpsQueriesPort {
+  /** Clocks finished in [from, to), per clock (cancelled ones left out). */
+  finishedClockStats(from: string, to: string): Promise<FinishedClockStats[]>;
+  /** The same per Asia/Shanghai month. */
+  monthlyClockStats(from: string, to: string): Promise<MonthlyClockStats[]>;
+  /** Open clocks per clock, optionally only those started before `startedBefore`. */
+  openClockStats(startedBefore?: string): Promise<OpenClockStats[]>;
+  /** Open clocks in one state, soonest deadline first (optionally of one clock), with the company name. */
+  listOpenClocks(query: { state: OpenClockState; clock?: string; limit: number }): Promise<OpenClockItem[]>;
+  /** Applications newest first (submittedAt, id descending), filtered and searched; one statement. */
+  searchApplications(query: OpsApplicationQuery): Promise<OpsApplicationHit[]>;
+  /** Attempts per (application, key) for the given applications and effect keys; pairs without rows are left out. */
+  effectAttempts(applicationIds: readonly string[], keys: readonly string[]): Promise<EffectAttempts[]>;
+  /** Every effect row of one kind of an application, pending and done, oldest first. */
+  listEffectHistory(applicationId: string, kind: EffectKind): Promise<EffectHistoryRow[]>;
+  /** The inbound events (callbacks …) recorded for an application: dedup key and when, oldest first. */
+  listProcessedEvents(applicationId: string): Promise<Array<{ dedupKey: string; processedAt: string }>>;
+  /** Department calls written (requests sent) in [from, to) under the given keys, per step. */
+  countRequestsSent(from: string, to: string, keys: readonly string[]): Promise<Array<{ step: StepId; count: number }>>;
+  /** Pending effects under one key (e.g. the re-plans a calendar change scheduled). */
+  countPendingEffectsByKey(key: string): Promise<number>;
+  addOpsNote(note: Omit<OpsNoteRow, 'id'>): Promise<OpsNoteRow>;
+  listOpsNotes(applicationId: string): Promise<OpsNoteRow[]>;
+  addOpsEscalation(escalation: Omit<OpsEscalationRow, 'id'>): Promise<OpsEscalationRow>;
+  listOpsEscalations(applicationId: string): Promise<OpsEscalationRow[]>;
 }

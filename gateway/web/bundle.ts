@@ -25,6 +25,8 @@ export interface WebEntry {
 export const WEB_ENTRIES: readonly WebEntry[] = [
   { name: 'applicant.js', source: 'gateway/web/assets/applicant.js' },
   { name: 'applicant.css', source: 'gateway/web/assets/applicant.css' },
+  { name: 'console.js', source: 'gateway/web/console/main.ts' },
+  { name: 'console.css', source: 'gateway/web/console/console.css' },
 ];
 
 /** One bundled file, ready to serve. */

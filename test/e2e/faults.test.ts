@@ -61,7 +61,16 @@ t.test('20% injected faults on every department: 30 applications all complete, o
   t.ok(rescheduled > 0, `retries are visible in qlt_effects_total (${rescheduled} rescheduled)`);
   t.ok(metricValue(text, 'qlt_department_call_errors_total', { kind: 'transient_failure' }) > 0, 'transient failures are counted');
   t.equal(metricValue(text, 'qlt_applications', { state: 'completed' }), 30);
-  t.ok(finals.some((s) => s.steps.some((x) => stepOf(s, x.step).attempts === 1)), 'status attempts count requests, not retries');
+  // The status's attempts are the true count: every delivery the department saw, retries included.
+  const wrong = CORE_STEP_IDS.flatMap((step) =>
+    ids.flatMap((id, i) => {
+      const delivered = h.mocks.departments[step].requests().filter((r) => r.applicationId === id).length;
+      const shown = stepOf(finals[i]!, step).attempts;
+      return shown === delivered ? [] : [`${step} of application ${i}: status ${shown}, department saw ${delivered}`];
+    }),
+  );
+  t.same(wrong, [], 'status attempts = deliveries the department saw (retries included)');
+  t.ok(finals.some((s) => s.steps.some((x) => stepOf(s, x.step).attempts > 1)), 'some steps needed retries, and say so');
 });
 
 t.test('a department that always fails: needs_attention after maxAttempts; ops retry once it is healthy', async (t) => {
@@ -75,6 +84,7 @@ t.test('a department that always fails: needs_attention after maxAttempts; ops r
   const social = stepOf(stuck, 'social-insurance');
   t.equal(social.state, 'needs_attention');
   t.match(social.problem, /DEPARTMENT_UNAVAILABLE after 3 attempts/, 'the problem says what failed and how often');
+  t.equal(social.attempts, 3, 'attempts says the same figure as the problem (the true count, not requests sent)');
   const department = h.mocks.departments['social-insurance'];
   t.equal(department.requests().filter((r) => r.applicationId === id).length, 3, 'three attempts were made');
   t.equal(department.effects().length, 0);
@@ -94,6 +104,7 @@ t.test('a department that always fails: needs_attention after maxAttempts; ops r
   const done = await h.waitFor(id, (s) => s.state === 'completed');
   t.equal(stepOf(done, 'social-insurance').state, 'done');
   t.equal(stepOf(done, 'social-insurance').problem, null, 'the problem is cleared');
+  t.equal(stepOf(done, 'social-insurance').attempts, 4, 'three failed attempts and the retry that succeeded');
   t.same(new Set(department.requests().filter((r) => r.applicationId === id).map((r) => r.idempotencyKey)), new Set([`${id}:social-insurance:1`]), 'the retry used the same idempotency key');
   t.equal(department.effects().filter((e) => e.applicationId === id).length, 1, 'one registration');
   t.match(await h.http('POST', `/v1/ops/applications/${id}/steps/social-insurance/retry`), { status: 409, body: { code: 'STEP_NOT_RETRYABLE' } }, 'no retry once done');

@@ -153,6 +153,17 @@ function rows(h: Harness, fixture: Target, calendar2026: unknown): Record<string
       expect: ops('admin', 200),
     },
     'GET /v1/ops/audit': { request: at('/v1/ops/audit'), expect: ops('admin', 200) },
+    // The ops console (routes/ops-console.ts): the page is public (it holds no data); its API needs an ops role.
+    'GET /ops': { request: at('/ops'), expect: everyone(200) },
+    'GET /v1/ops/sla/stream': { request: at('/v1/ops/sla/stream'), expect: ops('viewer', 200) },
+    'GET /v1/ops/applications/:id': { request: () => ({ path: `/v1/ops/applications/${fixture.id}` }), expect: ops('viewer', 200) },
+    'POST /v1/ops/applications/:id/notes': { request: () => ({ path: `/v1/ops/applications/${fixture.id}/notes`, body: { text: '矩阵测试备注' } }), expect: ops('operator', 201) },
+    'POST /v1/ops/applications/:id/steps/:step/escalations': {
+      request: () => ({ path: `/v1/ops/applications/${fixture.id}/steps/business-licence/escalations`, body: {} }),
+      expect: ops('operator', [409, 'ESCALATION_NO_CONTACT']),
+    },
+    'GET /v1/ops/calendar/:year/days': { request: at('/v1/ops/calendar/2026/days'), expect: ops('viewer', 200) },
+    'GET /v1/ops/reports/trend': { request: at('/v1/ops/reports/trend?to=2026-11'), expect: ops('viewer', 200) },
   };
 }
 

@@ -21,6 +21,7 @@ export const notificationEffects: Migration = {
       return;
     }
     const counter = await sql<{ seq: number }>`SELECT seq FROM sqlite_sequence WHERE name = 'effects'`.execute(conn);
+    const indexes = await sql<{ sql: string }>`SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'effects' AND sql IS NOT NULL`.execute(conn);
     await sql.raw(`
       CREATE TABLE effects_rebuilt (
         id             INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
@@ -43,8 +44,8 @@ export const notificationEffects: Migration = {
     await sql.raw('ALTER TABLE effects_rebuilt RENAME TO effects').execute(conn);
     const seq = counter.rows[0]?.seq;
     if (seq !== undefined) await sql`UPDATE sqlite_sequence SET seq = MAX(seq, ${seq}) WHERE name = 'effects'`.execute(conn);
-    await sql.raw("CREATE UNIQUE INDEX effects_pending_key ON effects (application_id, key) WHERE state = 'pending'").execute(conn);
-    await sql.raw("CREATE INDEX effects_pending_due ON effects (due_at, id) WHERE state = 'pending'").execute(conn);
-    await sql.raw("CREATE INDEX effects_leased ON effects (lease_owner, lease_until) WHERE state = 'pending' AND lease_owner IS NOT NULL").execute(conn);
+    // Every index the old table had, as it was defined (the original three and any a later-numbered
+    // branch's migration added before this one, e.g. 7's effects_by_application).
+    for (const definition of indexes.rows) await sql.raw(definition.sql).execute(conn);
   },
 };
