@@ -109,6 +109,8 @@ export function runSimulation(resolved: ResolvedScenario, options: SimulateOptio
     steps: resolved.steps,
     pollIntervalMs: gateway.pollIntervalMs,
     clockPolicy: { calendar: office, atRiskFraction: gateway.atRiskFraction },
+    // Text messages to applicants change no clock: the simulation sends none.
+    notifyApplicants: false,
   });
   const collector = createCollector(resolved);
   const agenda = new Agenda<Item>();
@@ -197,6 +199,10 @@ export function runSimulation(resolved: ResolvedScenario, options: SimulateOptio
 
   // ── the executor's side: perform due effects ─────────────────────────────────────────────────
   function perform(app: SimApplication, effect: PendingEffect): void {
+    if (effect.kind === 'notification') {
+      apply(app, { type: 'effect.discarded' }, effect);
+      return;
+    }
     if (effect.kind === 'timer') {
       const event = (effect.payload as { event: GatewayEvent }).event;
       if (elide && event.type === 'step.poll_due') {
