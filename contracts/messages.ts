@@ -219,6 +219,8 @@ export const FIELD_MESSAGES = {
     en: 'A department that answers at once (mode sync) has no queue, so no quota; remove one of them',
     zh: '即时答复（“sync”）的部门没有排队，不能设置“quota”，请删去其中之一',
   },
+  'simulation.scenario_unknown': { en: 'No shipped scenario has this name; list them with GET /v1/ops/simulations/scenarios', zh: '没有该名称的内置情景，可用“GET /v1/ops/simulations/scenarios”查看' },
+  'simulation.replay_empty': { en: 'No application was submitted in {month}: there is nothing to replay', zh: '{month} 没有提交的申请，无可重放' },
   'simulation.profile_empty': { en: 'At least one hour needs a weight above 0', zh: '至少有一个小时的权重须大于 0' },
 } as const satisfies Record<string, Localized>;
 

@@ -25,6 +25,8 @@ export interface WebEntry {
 export const WEB_ENTRIES: readonly WebEntry[] = [
   { name: 'applicant.js', source: 'gateway/web/assets/applicant.js' },
   { name: 'applicant.css', source: 'gateway/web/assets/applicant.css' },
+  { name: 'simulation.js', source: 'gateway/web/simulation/main.ts' },
+  { name: 'simulation.css', source: 'gateway/web/simulation/simulation.css' },
 ];
 
 /** One bundled file, ready to serve. */
