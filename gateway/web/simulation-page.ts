@@ -65,9 +65,9 @@ export function simulationPage(): string {
   <p class="muted">每天开始计时的各时限中按时完成的比例；虚线为目标。低于目标的第一天即“突破日”。</p>
   <div class="chart"><canvas id="onTimeChart" role="img" aria-label="各时限每日按时率"></canvas></div>
   <h3>各时限</h3>
-  <table id="windows"><thead><tr><th scope="col">时限</th><th scope="col">工作日</th><th scope="col">按时率</th><th scope="col">中位 h</th><th scope="col">P90 h</th><th scope="col">最长 h</th><th scope="col">首次超时</th><th scope="col">突破日</th></tr></thead><tbody></tbody></table>
+  <div class="scroll"><table id="windows"><thead><tr><th scope="col">时限</th><th scope="col">工作日</th><th scope="col">按时率</th><th scope="col">中位 h</th><th scope="col">P90 h</th><th scope="col">最长 h</th><th scope="col">首次超时</th><th scope="col">突破日</th></tr></thead><tbody></tbody></table></div>
   <h3>各部门</h3>
-  <table id="departments"><thead><tr><th scope="col">部门</th><th scope="col">人员</th><th scope="col">限额</th><th scope="col">受理</th><th scope="col">利用率</th><th scope="col">最长排队</th><th scope="col">平均等待 h</th></tr></thead><tbody></tbody></table>
+  <div class="scroll"><table id="departments"><thead><tr><th scope="col">部门</th><th scope="col">人员</th><th scope="col">限额</th><th scope="col">受理</th><th scope="col">利用率</th><th scope="col">最长排队</th><th scope="col">平均等待 h</th></tr></thead><tbody></tbody></table></div>
   <div id="advice"></div>
 </section>
 </main>

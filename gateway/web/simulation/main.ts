@@ -14,7 +14,18 @@ import { DEPARTMENT_NAMES, type StepId } from '../../../contracts/steps.ts';
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Legend, Tooltip, Title);
 
 const TOKEN_KEY = 'qlt-ops-token';
-const COLOURS = ['#1f5fa8', '#c0392b', '#1e8449', '#8e44ad', '#d35400', '#117a8b', '#7f6000', '#444'];
+/** One colour per department (the same in both charts); the overall promise is drawn thick and black. */
+const COLOURS: Record<string, string> = {
+  overall: '#111111',
+  'business-licence': '#1f5fa8',
+  'seal-engraving': '#c0392b',
+  'tax-invoice': '#1e8449',
+  'social-insurance': '#8e44ad',
+  'bank-account': '#d35400',
+  'postal-delivery': '#117a8b',
+  'housing-provident-fund': '#7f6000',
+};
+const colourOf = (clock: string) => COLOURS[clock] ?? '#666666';
 const CLOCK_NAMES: Record<string, string> = { overall: '3 个工作日总时限' };
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -205,11 +216,11 @@ function drawCharts(report: SimulationReport): void {
   while (charts.length > 0) charts.pop()!.destroy();
   // Queue length: one line per department, labelled by local time (Asia/Shanghai).
   const labels = report.series.at.map((at) => new Date(Date.parse(at) + 8 * 3_600_000).toISOString().slice(5, 16).replace('T', ' '));
-  const queue = Object.entries(report.series.queue).map(([step, values], i) => ({
+  const queue = Object.entries(report.series.queue).map(([step, values]) => ({
     label: clockName(step),
     data: values,
-    borderColor: COLOURS[i % COLOURS.length],
-    backgroundColor: COLOURS[i % COLOURS.length],
+    borderColor: colourOf(step),
+    backgroundColor: colourOf(step),
     pointRadius: 0,
     borderWidth: 1.5,
   }));
@@ -222,14 +233,14 @@ function drawCharts(report: SimulationReport): void {
   );
   // On-time rate per day of the clocks that started that day, per window and overall, with the target.
   const target = report.overall.daily.length > 0 ? report.days.map(() => targetOf(report)) : [];
-  const rate = [report.overall, ...report.windows].map((w, i) => {
+  const rate = [report.overall, ...report.windows].map((w) => {
     const byDay = new Map(w.daily.map((d) => [d.day, d.onTimePercent]));
-    return { label: clockName(w.clock), data: report.days.map((day) => byDay.get(day) ?? null), borderColor: COLOURS[i % COLOURS.length], backgroundColor: COLOURS[i % COLOURS.length], pointRadius: 2, borderWidth: i === 0 ? 3 : 1.5, spanGaps: true };
+    return { label: clockName(w.clock), data: report.days.map((day) => byDay.get(day) ?? null), borderColor: colourOf(w.clock), backgroundColor: colourOf(w.clock), pointRadius: 2, borderWidth: w.clock === 'overall' ? 3 : 1.5, spanGaps: true };
   });
   charts.push(
     new Chart($<HTMLCanvasElement>('onTimeChart'), {
       type: 'line',
-      data: { labels: report.days, datasets: [...rate, { label: '目标', data: target, borderColor: '#000', backgroundColor: '#000', borderDash: [6, 4], pointRadius: 0, borderWidth: 1, spanGaps: true }] },
+      data: { labels: report.days, datasets: [...rate, { label: '目标', data: target, borderColor: '#888888', backgroundColor: '#888888', borderDash: [6, 4], pointRadius: 0, borderWidth: 1, spanGaps: true }] },
       options: { animation: false, maintainAspectRatio: false, scales: { y: { min: 0, max: 100, title: { display: true, text: '按时率 %' } } } },
     }),
   );
