@@ -19,6 +19,7 @@ import { round } from './stats.ts';
 import { runThroughput, type Engine, type ThroughputResult } from './throughput.ts';
 import { runRecovery, type RecoveryResult } from './recovery.ts';
 import { runStreams, type StreamsResult } from './streams.ts';
+import { runSimulateBench, type SimulateResult } from './simulate.ts';
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -39,7 +40,7 @@ const HELP = `Usage: npm run bench -- [options]
   --streams <count>           open event streams for the streams measurement (default 10000)
   --streams-events <n>        events per second in its busy phase (default 100)
   --streams-seconds <s>       length of each of its phases (default 10)
-  --only <list>               throughput,overhead,idle,recovery,streams (default all)
+  --only <list>               throughput,overhead,idle,recovery,streams,simulate (default all)
   --log-level <level>         the gateway's log level; logs go to /dev/null (default info, as in production)
   --name <name>               results file name prefix (default bench)
   --seed <n>                  seed of the mock departments' identifiers (default 1)
@@ -110,7 +111,7 @@ const options = {
   stores: list<StoreKind>('stores', ['sqlite', 'postgres']),
   peer: (flags.peer ?? 'dbos') as 'dbos' | 'none',
   idleStores: list<StoreKind>('idle-stores', ['sqlite', 'postgres'], ['sqlite']),
-  only: list('only', ['throughput', 'overhead', 'idle', 'recovery', 'streams'] as const),
+  only: list('only', ['throughput', 'overhead', 'idle', 'recovery', 'streams', 'simulate'] as const),
   recoveryApplications: count('recovery-applications', 100_000, 5_000, 1),
   recoveryStores: list<StoreKind>('recovery-stores', ['sqlite', 'postgres']),
   streams: count('streams', 10_000, 1_000, 1),
@@ -180,6 +181,7 @@ const overhead: OverheadResult[] = [];
 const idleMemory: IdleResult[] = [];
 const recovery: RecoveryResult[] = [];
 const streams: StreamsResult[] = [];
+const simulate: SimulateResult[] = [];
 let postgresInfo: { source: string; serverVersion: string } | null = null;
 
 async function phase<T>(name: string, store: StoreKind, into: T[], work: () => Promise<T>) {
@@ -239,6 +241,9 @@ try {
       runStreams({ ...common, store: 'sqlite', streams: options.streams, eventsPerSecond: options.streamsEvents, seconds: options.streamsSeconds, progress }),
     );
   }
+  if (options.only.includes('simulate')) {
+    await phase('what-if simulation', 'sqlite', simulate, async () => runSimulateBench(progress));
+  }
 } finally {
   await cleanUp();
 }
@@ -268,6 +273,7 @@ const report = {
   idleMemory,
   recovery,
   streams,
+  simulate,
   errors,
 };
 
@@ -360,6 +366,14 @@ if (streams.length > 0) {
     out.push(pad(['no streams', mib(s.baseline.rssBytes), mib(s.baseline.peakRssBytes), s.baseline.cpuPercent, s.baseline.eventsPerSecond], w, [0]));
     out.push(pad([`${s.streams} streams, idle`, mib(s.idle.rssBytes), mib(s.idle.peakRssBytes), s.idle.cpuPercent, s.idle.eventsPerSecond], w, [0]));
     out.push(pad([`${s.streams} streams, busy`, mib(s.busy.rssBytes), mib(s.busy.peakRssBytes), s.busy.cpuPercent, s.busy.eventsPerSecond], w, [0]));
+  }
+}
+if (simulate.length > 0) {
+  out.push('', '6. What-if simulation (the shipped normal-month scenario on a virtual clock, in-process, one process per run)');
+  const w = [22, 13, 8, 12, 14, 10, 12];
+  out.push(pad(['period', 'applications', 'wall s', 'transitions', 'transitions/s', 'peak RSS', 'on time 3d'], w, [0]));
+  for (const r of [simulate[0]!.month, simulate[0]!.quarter]) {
+    out.push(pad([`${r.period.from}…${r.period.to.slice(5)}`, r.applications, (r.wallMs / 1000).toFixed(1), r.transitions, r.transitionsPerSecond, mib(r.peakRssBytes), `${r.overallOnTimePercent ?? '—'}%`], w, [0]));
   }
 }
 for (const e of errors) out.push('', `FAILED ${e.phase} on ${e.store}: ${e.message}`);
