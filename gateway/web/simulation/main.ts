@@ -4,12 +4,12 @@
 // Authorization header, never in a URL), lists the shipped scenarios (viewer), runs one (admin:
 // POST /v1/ops/simulations, then reads GET /v1/ops/simulations/{id} until it is done) and draws the
 // report with Chart.js (canvas; no inline style, so the CSP holds). Contract files are imported
-// directly (never contracts/index.ts, which needs node:crypto).
+// directly, as types only (never contracts/index.ts, which needs node:crypto); the department names
+// come with the report, so the bundle holds Chart.js and this file, not zod.
 
 import { CategoryScale, Chart, Legend, LineController, LineElement, LinearScale, PointElement, Title, Tooltip } from 'chart.js';
 import type { ErrorBody } from '../../../contracts/errors.ts';
 import type { SimulationJob, SimulationReport, SimulationScenario } from '../../../contracts/simulation.ts';
-import { DEPARTMENT_NAMES, type StepId } from '../../../contracts/steps.ts';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Legend, Tooltip, Title);
 
@@ -26,10 +26,11 @@ const COLOURS: Record<string, string> = {
   'housing-provident-fund': '#7f6000',
 };
 const colourOf = (clock: string) => COLOURS[clock] ?? '#666666';
+/** Names of the clocks: the overall promise, and each department as the report names it (contracts/steps.ts DEPARTMENT_NAMES). */
 const CLOCK_NAMES: Record<string, string> = { overall: '3 个工作日总时限' };
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
-const clockName = (clock: string) => CLOCK_NAMES[clock] ?? DEPARTMENT_NAMES[clock as StepId]?.split(' (')[0] ?? clock;
+const clockName = (clock: string) => CLOCK_NAMES[clock] ?? clock;
 const pct = (n: number | null) => (n === null ? '—' : `${n.toFixed(1)}%`);
 const hours = (n: number | null) => (n === null ? '—' : n.toFixed(2));
 
@@ -154,6 +155,7 @@ async function run(): Promise<void> {
 const charts: Chart[] = [];
 
 function render(report: SimulationReport): void {
+  for (const d of report.departments) CLOCK_NAMES[d.step] = d.department.split(' (')[0]!;
   $('result').hidden = false;
   const overall = report.overall;
   $('headline').textContent = `3 个工作日内开办的企业：${pct(overall.onTimePercent)}（${overall.onTime} / ${overall.finished}）`;
