@@ -6,7 +6,8 @@
 // bisection finds the least value that meets the target.
 //
 // A department's lever is its quota when it has one (a seal maker's sets per half-day: usually what
-// binds), else its clerks; a department with unlimited clerks, or one that answers at once, has none.
+// binds) — with its clerks scaled in proportion, since a quota without the hands to use it is no
+// capacity — else its clerks; a department with unlimited clerks, or one that answers at once, has none.
 //
 // - Target on a step's own window: only that department's capacity matters (the others only shift
 //   when its requests arrive): bisect its lever.
@@ -42,7 +43,14 @@ function withCapacity(resolved: ResolvedScenario, capacities: ReadonlyMap<StepId
   const departments = { ...resolved.scenario.departments };
   for (const [step, value] of capacities) {
     const spec = departments[step]!;
-    departments[step] = spec.quota ? { ...spec, quota: { ...spec.quota, max: value } } : { ...spec, clerks: value };
+    if (!spec.quota) departments[step] = { ...spec, clerks: value };
+    else {
+      // A quota is only capacity if there are hands to use it: the clerks scale with it (never below
+      // the scenario's), e.g. 80 sets per half-day needs twice the engravers of 40.
+      const original = resolved.scenario.departments[step]!;
+      const clerks = typeof original.clerks === 'number' ? Math.max(original.clerks, Math.ceil((original.clerks * value) / original.quota!.max)) : original.clerks;
+      departments[step] = { ...spec, quota: { ...spec.quota, max: value }, clerks };
+    }
   }
   return { ...resolved, scenario: { ...resolved.scenario, departments } };
 }

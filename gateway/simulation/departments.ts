@@ -11,7 +11,7 @@
 // This is the ONLY model of the departments, and it models departments only: the application's
 // rules (what is requested when, windows, clocks, corrections, retries) stay in the real machine and
 // executor. Both drivers use it: the in-memory loop (engine.ts) and the real executor on a store
-// (executor-driver.ts), through the DepartmentAdapter interface the gateway's executor calls.
+// (test/simulation/executor-driver.ts), through the DepartmentAdapter interface the gateway's executor calls.
 
 import type { SimulatedDepartment, StepId } from '../../contracts/index.ts';
 import { DEPARTMENT_FAILURES, type CallOutcome } from '../../services/index.ts';

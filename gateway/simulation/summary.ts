@@ -36,7 +36,7 @@ export function formatSummary(report: SimulationReport): string {
     for (const x of adv.departments) {
       if (x.lever === null) continue;
       const change = x.advised === x.current ? 'unchanged' : `${x.advised! > x.current! ? '+' : ''}${x.advised! - x.current!}`;
-      out.push(`  ${x.step.padEnd(18)} ${x.lever.padEnd(7)} ${String(x.current).padStart(6)} → ${String(x.advised).padStart(6)}  (${change})`);
+      out.push(`  ${x.step.padEnd(18)} ${x.lever.padEnd(7)} ${String(x.current).padStart(6)} → ${String(x.advised).padStart(6)}  (${change}${x.lever === 'quota' && x.advised !== x.current ? ', clerks in proportion' : ''})`);
     }
   }
   out.push('', `${report.run.transitions} transitions, ${report.run.departmentCalls} department calls in ${(report.run.wallMs / 1000).toFixed(1)} s`);
