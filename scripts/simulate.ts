@@ -13,7 +13,8 @@ import { parseArgs } from 'node:util';
 import { SimulationTarget } from '../contracts/index.ts';
 import { CalendarYearDocument, createWorkingCalendar, loadShippedYears } from '../gateway/calendar/index.ts';
 import { storeConfigFromEnv } from '../gateway/config.ts';
-import { ScenarioInvalid, ScenarioTooLarge, calibrate, formatSummary, resolveScenario, runSimulation, shippedScenario, simulate } from '../gateway/simulation/index.ts';
+import { ScenarioInvalid, ScenarioTooLarge, calibrate, formatSummary, parseScenario, resolveScenario, runSimulation, shippedScenario, simulate } from '../gateway/simulation/index.ts';
+import { shanghaiMonthRange } from '../gateway/sla/reports.ts';
 import { createStore } from '../gateway/store/index.ts';
 
 const USAGE = [
@@ -67,7 +68,15 @@ if (values.advise !== undefined) {
 }
 
 try {
-  const report = simulate({ scenario: document, environment: { years: loadShippedYears() }, ...(seed !== undefined ? { seed } : {}), ...(advise ? { advise } : {}) });
+  // A replayed month is read from the gateway's store (DATABASE_URL, else SQLITE_FILE) before the run.
+  const replayed = await replayedInstants(document);
+  const report = simulate({
+    scenario: document,
+    environment: { years: loadShippedYears() },
+    ...(replayed ? { replay: () => replayed } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    ...(advise ? { advise } : {}),
+  });
   process.stdout.write(`${formatSummary(report)}\n`);
   const out = values.out ?? `simulation-${report.scenario}-${report.seed}.json`;
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
@@ -110,6 +119,28 @@ async function calibrateMonth(month: string, out: string | undefined): Promise<v
       }),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+/** The submission instants of the month a replay scenario names, from the store; undefined for other scenarios. */
+async function replayedInstants(document: unknown): Promise<number[] | undefined> {
+  let scenario;
+  try {
+    scenario = parseScenario(document);
+  } catch {
+    return undefined; // simulate() reports the errors
+  }
+  if (scenario.arrivals.kind !== 'replay') return undefined;
+  const config = storeConfigFromEnv(process.env);
+  const store = createStore({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile });
+  try {
+    await store.migrate();
+    const range = shanghaiMonthRange(scenario.arrivals.month);
+    const applications = await store.listApplications({ submittedFrom: range.from, submittedTo: range.to, limit: 20_001 });
+    if (applications.length === 0) fail(`no application was submitted in ${scenario.arrivals.month}: nothing to replay`, 1);
+    return applications.map((a) => Date.parse(a.submittedAt));
   } finally {
     await store.close();
   }
