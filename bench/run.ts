@@ -20,6 +20,7 @@ import { runThroughput, type Engine, type ThroughputResult } from './throughput.
 import { runRecovery, type RecoveryResult } from './recovery.ts';
 import { runStreams, type StreamsResult } from './streams.ts';
 import { runBoard, type BoardResult } from './board.ts';
+import { runSimulateBench, type SimulateResult } from './simulate.ts';
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -43,7 +44,7 @@ const HELP = `Usage: npm run bench -- [options]
   --board-applications <n>    applications in the store for the SLA board and monthly report timing (default 100000)
   --board-calls <n>           timed calls of each (after 3 warm-up calls; default 30)
   --board-stores <list>       stores for the board timing (default sqlite,postgres)
-  --only <list>               throughput,overhead,idle,recovery,streams,board (default all)
+  --only <list>               throughput,overhead,idle,recovery,streams,board,simulate (default all)
   --log-level <level>         the gateway's log level; logs go to /dev/null (default info, as in production)
   --name <name>               results file name prefix (default bench)
   --seed <n>                  seed of the mock departments' identifiers (default 1)
@@ -117,7 +118,7 @@ const options = {
   stores: list<StoreKind>('stores', ['sqlite', 'postgres']),
   peer: (flags.peer ?? 'dbos') as 'dbos' | 'none',
   idleStores: list<StoreKind>('idle-stores', ['sqlite', 'postgres'], ['sqlite']),
-  only: list('only', ['throughput', 'overhead', 'idle', 'recovery', 'streams', 'board'] as const),
+  only: list('only', ['throughput', 'overhead', 'idle', 'recovery', 'streams', 'board', 'simulate'] as const),
   recoveryApplications: count('recovery-applications', 100_000, 5_000, 1),
   recoveryStores: list<StoreKind>('recovery-stores', ['sqlite', 'postgres']),
   streams: count('streams', 10_000, 1_000, 1),
@@ -191,6 +192,7 @@ const idleMemory: IdleResult[] = [];
 const recovery: RecoveryResult[] = [];
 const streams: StreamsResult[] = [];
 const board: BoardResult[] = [];
+const simulate: SimulateResult[] = [];
 let postgresInfo: { source: string; serverVersion: string } | null = null;
 
 async function phase<T>(name: string, store: StoreKind, into: T[], work: () => Promise<T>) {
@@ -258,6 +260,9 @@ try {
       );
     }
   }
+  if (options.only.includes('simulate')) {
+    await phase('what-if simulation', 'sqlite', simulate, async () => runSimulateBench(progress));
+  }
 } finally {
   await cleanUp();
 }
@@ -288,6 +293,7 @@ const report = {
   recovery,
   streams,
   board,
+  simulate,
   errors,
 };
 
@@ -389,6 +395,14 @@ if (board.length > 0) {
   out.push(pad(['store', 'board p50', 'board p95', 'board max', 'report p50', 'report p95', 'open clocks', 'seeded s'], w));
   for (const b of board) out.push(pad([b.store, `${b.board.p50Ms} ms`, `${b.board.p95Ms} ms`, `${b.board.maxMs} ms`, `${b.monthlyReport.p50Ms} ms`, `${b.monthlyReport.p95Ms} ms`, b.openClocks, b.seedSeconds], w));
   for (const b of board) out.push(`   ${b.store}: open overall clocks by state on the board: ${JSON.stringify(b.overallCounts)}; database ${mib(b.databaseBytes)}`);
+}
+if (simulate.length > 0) {
+  out.push('', '7. What-if simulation (the shipped normal-month scenario on a virtual clock, in-process, one process per run)');
+  const w = [22, 13, 8, 12, 14, 10, 12];
+  out.push(pad(['period', 'applications', 'wall s', 'transitions', 'transitions/s', 'peak RSS', 'on time 3d'], w, [0]));
+  for (const r of [simulate[0]!.month, simulate[0]!.quarter]) {
+    out.push(pad([`${r.period.from}…${r.period.to.slice(5)}`, r.applications, (r.wallMs / 1000).toFixed(1), r.transitions, r.transitionsPerSecond, mib(r.peakRssBytes), `${r.overallOnTimePercent ?? '—'}%`], w, [0]));
+  }
 }
 for (const e of errors) out.push('', `FAILED ${e.phase} on ${e.store}: ${e.message}`);
 process.stdout.write(out.join('\n') + '\n');

@@ -302,6 +302,34 @@ export const ERRORS = {
       zh: '翻页游标无效（或筛选条件已改变），请去掉“cursor”参数从第一页重新开始。',
     },
   },
+  SIMULATION_INVALID: {
+    status: 400,
+    message: {
+      en: 'The simulation request is invalid; correct the scenario fields listed in details (docs/simulation.md describes them).',
+      zh: '模拟请求有误，请按提示逐项更正情景中的字段（字段说明见模拟文档）。',
+    },
+  },
+  SIMULATION_TOO_LARGE: {
+    status: 422,
+    message: {
+      en: 'The scenario would simulate about {expected} applications; one run takes at most {max}. Shorten the period or lower the arrivals.',
+      zh: '该情景约需模拟 {expected} 件申请，单次最多 {max} 件，请缩短模拟期或降低申请量。',
+    },
+  },
+  SIMULATION_BUSY: {
+    status: 429,
+    message: {
+      en: 'A simulation is already running on this gateway; wait for it to finish (GET /v1/ops/simulations/{id}), then start yours.',
+      zh: '本网关已有一个模拟正在运行，请等待其完成（“GET /v1/ops/simulations/{id}”）后再发起。',
+    },
+  },
+  SIMULATION_NOT_FOUND: {
+    status: 404,
+    message: {
+      en: 'No simulation has this id on this gateway (results are kept in memory for the last few runs, until a restart); run it again.',
+      zh: '本网关没有该编号的模拟（仅在内存中保留最近几次结果，重启后清空），请重新运行。',
+    },
+  },
   NOT_FOUND: {
     status: 404,
     message: { en: 'No such route; see GET /docs for the API.', zh: '没有该接口，接口说明见“GET /docs”。' },

@@ -15,3 +15,4 @@ export * from './text.ts';
 export * from './form-description.ts';
 export * from './form-labels.ts';
 export * from './ops-console.ts';
+export * from './simulation.ts';

@@ -202,6 +202,26 @@ export const FIELD_MESSAGES = {
     zh: '无法按该工作日数计算：工作日数须为正数，按上下午计时（“session”）时须为 0.5 的倍数',
   },
   'callback.reasons_required': { en: 'A rejection needs at least one reason', zh: '退回时至少需要一条理由' },
+  // ── simulation scenarios (contracts/simulation.ts) ──
+  'simulation.clock_time': { en: 'Use a 24-hour HH:MM time, e.g. 09:00', zh: '请使用 24 小时制“HH:MM”时间，例如“09:00”' },
+  'simulation.lognormal_spread': {
+    en: 'p90Minutes must be larger than medianMinutes (nine in ten jobs take at most p90Minutes)',
+    zh: '“p90Minutes”须大于“medianMinutes”（九成的办件用时不超过“p90Minutes”）',
+  },
+  'simulation.period_order': { en: 'The period must end on or after the day it starts', zh: '模拟期的结束日期不能早于开始日期' },
+  'simulation.period_too_long': { en: 'A period is at most {maxDays} days; split a longer one', zh: '模拟期最长 {maxDays} 天，请分段模拟' },
+  'simulation.department_missing': {
+    en: 'Describe the department of the enabled step {step} (clerks and serviceTime at least)',
+    zh: '请描述已启用环节 {step} 的部门（至少包括“clerks”和“serviceTime”）',
+  },
+  'simulation.interval_order': { en: 'The end must be after the start', zh: '结束时间须晚于开始时间' },
+  'simulation.sync_without_queue': {
+    en: 'A department that answers at once (mode sync) has no queue, so no quota; remove one of them',
+    zh: '即时答复（“sync”）的部门没有排队，不能设置“quota”，请删去其中之一',
+  },
+  'simulation.scenario_unknown': { en: 'No shipped scenario has this name; list them with GET /v1/ops/simulations/scenarios', zh: '没有该名称的内置情景，可用“GET /v1/ops/simulations/scenarios”查看' },
+  'simulation.replay_empty': { en: 'No application was submitted in {month}: there is nothing to replay', zh: '{month} 没有提交的申请，无可重放' },
+  'simulation.profile_empty': { en: 'At least one hour needs a weight above 0', zh: '至少有一个小时的权重须大于 0' },
 } as const satisfies Record<string, Localized>;
 
 export type FieldMessageKey = keyof typeof FIELD_MESSAGES;

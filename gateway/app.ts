@@ -27,6 +27,7 @@ import { formRoutes } from './routes/forms.ts';
 import { opsAccessRoutes } from './routes/ops-access.ts';
 import { opsConsoleRoutes } from './routes/ops-console.ts';
 import { opsRoutes } from './routes/ops.ts';
+import { simulationRoutes } from './routes/simulations.ts';
 import { systemRoutes } from './routes/system.ts';
 import { validatorCompiler } from './validation.ts';
 import { webAssetRoutes } from './web/static.ts';
@@ -276,6 +277,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   await app.register(opsRoutes(deps));
   await app.register(opsAccessRoutes(deps));
   await app.register(opsConsoleRoutes(deps));
+  await app.register(simulationRoutes(deps));
   return app as unknown as FastifyInstance;
 }
 

@@ -17,7 +17,7 @@ const { values } = parseArgs({ options: { out: { type: 'string' }, project: { ty
 const out = values.out ? resolve(values.out) : join(root, 'dist');
 
 /** Directories whose non-TypeScript files are read at run time, relative to the repository. */
-export const RUNTIME_FILES = ['gateway/store/migrations', 'gateway/calendar/data'];
+export const RUNTIME_FILES = ['gateway/store/migrations', 'gateway/calendar/data', 'scenarios'];
 
 const started = Date.now();
 rmSync(out, { recursive: true, force: true });

@@ -27,6 +27,8 @@ export const WEB_ENTRIES: readonly WebEntry[] = [
   { name: 'applicant.css', source: 'gateway/web/assets/applicant.css' },
   { name: 'console.js', source: 'gateway/web/console/main.ts' },
   { name: 'console.css', source: 'gateway/web/console/console.css' },
+  { name: 'simulation.js', source: 'gateway/web/simulation/main.ts' },
+  { name: 'simulation.css', source: 'gateway/web/simulation/simulation.css' },
 ];
 
 /** One bundled file, ready to serve. */

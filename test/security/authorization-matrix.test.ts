@@ -164,6 +164,12 @@ function rows(h: Harness, fixture: Target, calendar2026: unknown): Record<string
     },
     'GET /v1/ops/calendar/:year/days': { request: at('/v1/ops/calendar/2026/days'), expect: ops('viewer', 200) },
     'GET /v1/ops/reports/trend': { request: at('/v1/ops/reports/trend?to=2026-11'), expect: ops('viewer', 200) },
+    // The what-if simulator: the page is open (it signs in), reading is for viewers, running for admins
+    // (an authorised caller gets past authorisation and meets the scenario check).
+    'GET /ops/simulation': { request: at('/ops/simulation'), expect: everyone(200) },
+    'GET /v1/ops/simulations/scenarios': { request: at('/v1/ops/simulations/scenarios'), expect: ops('viewer', 200) },
+    'POST /v1/ops/simulations': { request: () => ({ path: '/v1/ops/simulations', body: { scenario: 'no-such-scenario' } }), expect: ops('admin', [400, 'SIMULATION_INVALID']) },
+    'GET /v1/ops/simulations/:id': { request: at('/v1/ops/simulations/00000000-0000-4000-8000-000000000000'), expect: ops('viewer', [404, 'SIMULATION_NOT_FOUND']) },
   };
 }
 
