@@ -4,8 +4,7 @@
 //   step with corrections like company_name (written by every transition from the form).
 // - Indexes for the board and the story: open clocks by state and deadline (the at-risk and breached
 //   lists, soonest first, answered from the index), finished clocks by time with what the aggregates
-//   read (the 30-day and monthly statistics; the open-deadline index also carries what the open-work
-//   statistics read, so they come from the index alone), effects of an application by key (attempts, the story),
+//   read (the 30-day and monthly statistics), effects of an application by key (attempts, the story),
 //   department calls by step and creation time (requests sent this half day).
 // - ops_notes and ops_escalations: what ops wrote and whom they alerted, per application.
 // - Completing an effect now counts as an attempt (transitions.ts), as a reschedule always did:
@@ -24,8 +23,7 @@ export const opsConsole: Migration = {
     const statements = [
       'ALTER TABLE applications ADD COLUMN legal_representative_name TEXT',
       `UPDATE applications SET legal_representative_name = (SELECT ${repName} FROM application_forms f WHERE f.application_id = applications.id)`,
-      // Also covers openClockStats (open work and breaches per clock): answered without the table rows.
-      'CREATE INDEX sla_clocks_open_deadline ON sla_clocks (state, deadline, clock, breached_at, started_at, finished_at) WHERE finished_at IS NULL',
+      'CREATE INDEX sla_clocks_open_deadline ON sla_clocks (state, deadline, clock) WHERE finished_at IS NULL',
       'CREATE INDEX sla_clocks_finished_stats ON sla_clocks (finished_at, clock, state, duration_ms, breached_at) WHERE finished_at IS NOT NULL',
       'CREATE INDEX effects_by_application ON effects (application_id, kind, key)',
       "CREATE INDEX effects_calls_created ON effects (created_at, step) WHERE kind = 'department_call'",
