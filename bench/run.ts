@@ -391,9 +391,10 @@ if (streams.length > 0) {
 }
 if (board.length > 0) {
   out.push('', `6. SLA board and monthly report: ${options.boardApplications} applications in the store (55% finished, 45% open in a mix of SLA states); ${options.boardCalls} calls each, one at a time, over HTTP`);
-  const w = [9, 12, 12, 12, 14, 14, 12, 10];
-  out.push(pad(['store', 'board p50', 'board p95', 'board max', 'report p50', 'report p95', 'open clocks', 'seeded s'], w));
-  for (const b of board) out.push(pad([b.store, `${b.board.p50Ms} ms`, `${b.board.p95Ms} ms`, `${b.board.maxMs} ms`, `${b.monthlyReport.p50Ms} ms`, `${b.monthlyReport.p95Ms} ms`, b.openClocks, b.seedSeconds], w));
+  const w = [9, 12, 12, 12, 12, 14, 14, 12, 10];
+  out.push(pad(['store', 'board 1st', 'board p50', 'board p95', 'board max', 'report p50', 'report p95', 'open clocks', 'seeded s'], w));
+  for (const b of board) out.push(pad([b.store, `${b.board.firstMs} ms`, `${b.board.p50Ms} ms`, `${b.board.p95Ms} ms`, `${b.board.maxMs} ms`, `${b.monthlyReport.p50Ms} ms`, `${b.monthlyReport.p95Ms} ms`, b.openClocks, b.seedSeconds], w));
+  out.push('   board 1st: the first call, which computes the 30-day department statistics; the board reuses them for a minute (p50/p95/max are over the calls after the 3 warm-up calls)');
   for (const b of board) out.push(`   ${b.store}: open overall clocks by state on the board: ${JSON.stringify(b.overallCounts)}; database ${mib(b.databaseBytes)}`);
 }
 if (simulate.length > 0) {

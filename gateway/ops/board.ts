@@ -10,7 +10,7 @@ import type { Clock } from '../clock.ts';
 import type { Store } from '../store/types.ts';
 import type { DepartmentAdapter } from '../../services/index.ts';
 import { departmentPerformance, round2 } from '../sla/reports.ts';
-import type { OpenClockItem } from '../store/types.ts';
+import type { FinishedClockStats, OpenClockItem } from '../store/types.ts';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -25,8 +25,26 @@ export interface BoardDeps {
   adapters: Partial<Record<StepId, Pick<DepartmentAdapter, 'breakerState'>>>;
 }
 
+/**
+ * The per-department statistics of the last 30 days change slowly and are the board's one costly
+ * aggregate (a sort of every clock finished in 30 days): computed at most once a minute (of the
+ * gateway's clock). Counts, open work and the lists are read afresh every time.
+ */
+export const RECENT_STATS_TTL_MS = 60_000;
+
 export function createBoard(deps: BoardDeps) {
   const { store, steps } = deps;
+  let recent: { at: number; rows: Promise<FinishedClockStats[]> } | null = null;
+
+  function recentStats(now: Date): Promise<FinishedClockStats[]> {
+    const t = now.getTime();
+    if (recent && t >= recent.at && t - recent.at < RECENT_STATS_TTL_MS) return recent.rows;
+    // [now − 30 days, now]: the end is exclusive in the store, so include this very millisecond.
+    const rows = store.finishedClockStats(new Date(t - 30 * DAY_MS).toISOString(), new Date(t + 1).toISOString());
+    recent = { at: t, rows };
+    rows.catch(() => (recent = null));
+    return rows;
+  }
 
   function toBoardClock(item: OpenClockItem, now: Date): BoardClock {
     const c = item.clock;
@@ -51,8 +69,7 @@ export function createBoard(deps: BoardDeps) {
       const now = deps.clock.now();
       const [countRows, finished, open, atRisk, breached] = await Promise.all([
         store.countOpenClocks(),
-        // [now − 30 days, now]: the end is exclusive in the store, so include this very millisecond.
-        store.finishedClockStats(new Date(now.getTime() - 30 * DAY_MS).toISOString(), new Date(now.getTime() + 1).toISOString()),
+        recentStats(now),
         store.openClockStats(),
         store.listOpenClocks({ state: 'at_risk', limit: BOARD_LIST_LIMIT }),
         store.listOpenClocks({ state: 'breached', limit: BOARD_LIST_LIMIT }),

@@ -80,7 +80,7 @@ export const opsRoutes =
           tags: ['ops'],
           summary:
             'Every application, newest first, with cursor paging: filter by state, SLA state (of a step, else of the overall promise), department, submission date; search by application id, credit code, company name or legal representative name (partial). Rows needing attention say which step, the last error and the attempts (viewer)',
-          querystring: z.object({
+          querystring: z.strictObject({
             q: z.string().trim().max(100).optional().describe('Application id or credit code (exact), or part of the company name or of the legal representative\'s name'),
             state: ApplicationState.optional(),
             sla: SlaState.optional().describe('SLA state of the clock `step` names (else the overall clock)'),

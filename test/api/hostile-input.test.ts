@@ -163,6 +163,8 @@ t.test('odd headers, methods, URLs and query strings: 4xx with a stable code', a
   expectError(t, 'month given twice', await h.http('GET', '/v1/ops/reports/monthly?month=2026-01&month=2026-02'), 400, 'REQUEST_INVALID');
   expectError(t, 'state given twice', await h.http('GET', '/v1/ops/applications?state=in_progress&state=completed'), 400, 'REQUEST_INVALID');
   expectError(t, '__proto__ in the query', await h.http('GET', '/v1/ops/applications?__proto__=x&constructor=y'), 400, 'REQUEST_INVALID');
+  // The list takes no filter at all (everything, newest first), so a misspelt one must not quietly list everything.
+  expectError(t, 'an unknown filter', await h.http('GET', '/v1/ops/applications?stat=needs_attention'), 400, 'REQUEST_INVALID');
   expectError(t, 'limit=1e400', await h.http('GET', '/v1/ops/applications?state=in_progress&limit=1e400'), 400, 'REQUEST_INVALID');
   expectError(t, 'workingDays=1e400', await h.http('GET', '/v1/calendar/deadline?from=2026-09-30T16:00:00%2B08:00&workingDays=1e400'), 400, 'REQUEST_INVALID');
   expectError(t, 'a year of 1e400', await h.http('GET', '/v1/ops/calendar/1e400'), 400, 'REQUEST_INVALID');

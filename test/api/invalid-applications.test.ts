@@ -165,7 +165,7 @@ t.test('invalid applications are refused with a stable code and exact field path
   t.same(await h.gateway.store.listApplications({}), [], 'no application was written');
   const listed = await h.http('GET', '/v1/ops/applications?state=in_progress');
   t.equal(listed.status, 200);
-  t.same(listed.body, { items: [] }, 'ops see no application in progress');
+  t.same(listed.body, { items: [], nextCursor: null }, 'ops see no application in progress');
   t.equal(await h.gateway.store.countPendingEffects(), 0, 'no department call was queued');
 
   // The same valid form is accepted (the refusals were about the mistakes, not the harness).

@@ -12,6 +12,7 @@ import { openClocksIndex } from './0004-open-clocks-index.ts';
 import { identity } from './0005-identity.ts';
 import { opsConsole } from './0007-ops-console.ts';
 import { notificationEffects } from './0008-notification-effects.ts';
+import { openClockStats } from './0009-open-clock-stats.ts';
 
 export interface Migration {
   version: number;
@@ -28,4 +29,4 @@ const initial: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [initial, perApplicationEvents, formsApart, openClocksIndex, identity, opsConsole, notificationEffects];
+export const MIGRATIONS: readonly Migration[] = [initial, perApplicationEvents, formsApart, openClocksIndex, identity, opsConsole, notificationEffects, openClockStats];
