@@ -12,7 +12,7 @@ import { runThroughExecutor } from './executor-driver.ts';
 
 // Seconds of CPU (simulations, a worker thread, a recorded month); on a busy shared machine more than
 // tap's default two minutes. A budget, not a timed assertion.
-t.setTimeout(300_000);
+t.setTimeout(600_000);
 
 
 const scenario: SimulationScenarioInput = {
