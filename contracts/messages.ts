@@ -212,7 +212,7 @@ export const FIELD_MESSAGES = {
   'simulation.period_too_long': { en: 'A period is at most {maxDays} days; split a longer one', zh: '模拟期最长 {maxDays} 天，请分段模拟' },
   'simulation.department_missing': {
     en: 'Describe the department of the enabled step {step} (clerks and serviceTime at least)',
-    zh: '请描述已启用环节 {step} 的部门（至少包括“clerks”和“serviceTime”）',
+    zh: '请描述已启用环节“{step}”的部门（至少包括“clerks”和“serviceTime”）',
   },
   'simulation.interval_order': { en: 'The end must be after the start', zh: '结束时间须晚于开始时间' },
   'simulation.sync_without_queue': {

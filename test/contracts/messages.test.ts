@@ -11,6 +11,7 @@ import {
   FIELD_MESSAGES,
   STEP_CONTRACTS,
   SANMENXIA_DIVISIONS,
+  SimulationScenario,
   applicationFormFor,
   fieldMessage,
   formFields,
@@ -270,13 +271,40 @@ t.test('every custom refinement speaks English and Chinese, and every keyed rule
   if (!seal.success) checkBothLanguages(t, 'seal code', seal.error.issues, seen);
   const post = STEP_CONTRACTS['postal-delivery'].result.safeParse({ method: 'post', trackingNumber: 'X', dispatchedAt: '2026-11-30T09:00:00+08:00' });
   if (!post.success) checkBothLanguages(t, 'tracking number', post.error.issues, seen);
+  // What-if scenarios (contracts/simulation.ts): one refusal per rule.
+  const department = { clerks: 1, serviceTime: { kind: 'fixed', minutes: 10 } };
+  const scenario = (patch: Record<string, unknown>) => ({
+    name: 's',
+    period: { from: '2026-11-01', to: '2026-11-30' },
+    arrivals: { kind: 'profile', perWorkingDay: 10 },
+    departments: Object.fromEntries(['business-licence', 'seal-engraving', 'tax-invoice', 'social-insurance', 'bank-account', 'postal-delivery'].map((step) => [step, department])),
+    ...patch,
+  });
+  const scenarioCases: Array<[string, Record<string, unknown>]> = [
+    ['simulation.period_order', { period: { from: '2026-11-30', to: '2026-11-01' } }],
+    ['simulation.period_too_long', { period: { from: '2026-01-01', to: '2026-12-31' } }],
+    ['simulation.department_missing', { departments: { 'business-licence': department } }],
+    ['simulation.clock_time', { calendar: { officeHours: [{ start: '9:00', end: '17:00' }] } }],
+    ['simulation.lognormal_spread', { corrections: { delay: { kind: 'lognormal', medianMinutes: 60, p90Minutes: 30 } } }],
+    ['simulation.interval_order', { arrivals: { kind: 'profile', perWorkingDay: 10, surges: [{ from: '2026-11-10', to: '2026-11-09', factor: 2 }] } }],
+    ['simulation.sync_without_queue', { departments: { ...scenario({}).departments, 'tax-invoice': { ...department, mode: 'sync', quota: { per: 'hour', max: 5 } } } }],
+    ['simulation.profile_empty', { arrivals: { kind: 'profile', perWorkingDay: 10, hourly: Array.from({ length: 24 }, () => 0) } }],
+  ];
+  for (const [key, patch] of scenarioCases) {
+    const parsed = SimulationScenario.safeParse(scenario(patch), { reportInput: true });
+    t.notOk(parsed.success, key);
+    if (parsed.success) continue;
+    checkBothLanguages(t, key, parsed.error.issues, seen);
+    t.ok(seen.has(key), `scenario: ${key}`);
+  }
   // Keys the gateway raises itself (body parser, headers, ops, calendar, callbacks): worded from the catalogue.
   const gatewayKeys: FieldMessageKey[] = [
     'unknown_field', 'application_id.format', 'json.too_deep', 'json.nul_character', 'json.lone_surrogate', 'json.forbidden_key', 'idempotency_key.format',
     'last_event_id.format', 'ops.sla_or_state', 'calendar.year_mismatch', 'calendar.working_days_unsupported', 'callback.reasons_required', 'cursor.invalid',
+    'simulation.scenario_unknown', 'simulation.replay_empty',
   ];
   for (const key of gatewayKeys) {
-    const params = { maxDepth: 32, documentYear: 2027, year: 2028, reason: 'days must be a multiple of 0.5 (got 0.3)' };
+    const params = { maxDepth: 32, documentYear: 2027, year: 2028, reason: 'days must be a multiple of 0.5 (got 0.3)', month: '2026-11' };
     const [en, zh] = [fieldMessage(key, params, 'en'), fieldMessage(key, params, 'zh')];
     seen.add(key);
     t.ok(/[a-z]{3}/.test(en) && CJK.test(zh) && englishLeftOver(zh).length === 0 && !/\{\w+\}/.test(en + zh), `${key}: ${en} / ${zh}`);

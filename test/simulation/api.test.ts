@@ -7,6 +7,10 @@ import { loadShippedYears } from '../../gateway/calendar/index.ts';
 import { simulate } from '../../gateway/simulation/index.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
 
+// Seconds of CPU (simulations, a worker thread, a recorded month); on a busy shared machine more than
+// tap's default two minutes. A budget, not a timed assertion.
+t.setTimeout(300_000);
+
 const STEPS = ['business-licence', 'seal-engraving', 'tax-invoice', 'social-insurance', 'bank-account', 'postal-delivery'] as const;
 const week = {
   name: 'api-week',

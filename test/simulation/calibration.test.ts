@@ -16,6 +16,10 @@ import { calibrate, prepareScenario, resolveScenario, runSimulation } from '../.
 import { createSqliteStore } from '../../gateway/store/index.ts';
 import { runThroughExecutor } from './executor-driver.ts';
 
+// Seconds of CPU (simulations, a worker thread, a recorded month); on a busy shared machine more than
+// tap's default two minutes. A budget, not a timed assertion.
+t.setTimeout(600_000);
+
 const TOLERANCE_POINTS = 5;
 
 const recordedMonth: SimulationScenarioInput = {

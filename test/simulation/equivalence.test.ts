@@ -10,6 +10,10 @@ import { createSqliteStore } from '../../gateway/store/index.ts';
 import type { SlaClockRow } from '../../gateway/store/types.ts';
 import { runThroughExecutor } from './executor-driver.ts';
 
+// Seconds of CPU (simulations, a worker thread, a recorded month); on a busy shared machine more than
+// tap's default two minutes. A budget, not a timed assertion.
+t.setTimeout(600_000);
+
 
 const scenario: SimulationScenarioInput = {
   name: 'equivalence',

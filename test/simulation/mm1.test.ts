@@ -6,6 +6,10 @@ import type { SimulationScenarioInput, StepId } from '../../contracts/index.ts';
 import { loadShippedYears } from '../../gateway/calendar/index.ts';
 import { simulate } from '../../gateway/simulation/index.ts';
 
+// Seconds of CPU (simulations, a worker thread, a recorded month); on a busy shared machine more than
+// tap's default two minutes. A budget, not a timed assertion.
+t.setTimeout(300_000);
+
 const environment = { years: loadShippedYears() };
 const STEPS: StepId[] = ['business-licence', 'seal-engraving', 'tax-invoice', 'social-insurance', 'bank-account', 'postal-delivery'];
 const instant = { clerks: 'unlimited' as const, mode: 'sync' as const, serviceTime: { kind: 'fixed' as const, minutes: 0 } };

@@ -7,6 +7,10 @@ import t from 'tap';
 import { browserAvailable, collectPageErrors, horizontalOverflow, launchBrowser, openPage, screenshot, seriousAccessibilityViolations } from '../support/browser.ts';
 import { startHarness } from '../support/harness.ts';
 
+// Seconds of CPU (simulations, a worker thread, a recorded month); on a busy shared machine more than
+// tap's default two minutes. A budget, not a timed assertion.
+t.setTimeout(300_000);
+
 const available = browserAvailable();
 if (!available.ok) t.fail(`no browser: ${available.reason}`);
 else {
