@@ -118,13 +118,11 @@ t.test('malformed JSON, then a retry: one effect', async (t) => {
 t.test('a timeout does the work but withholds the answer; the retry gets the same result', async (t) => {
   const mock = await startMockFor(t, 'business-licence', { behaviour: { errorRate: 1, errorKinds: ['timeout'], hangMs: 400 } });
   const envelope = makeEnvelope('business-licence');
-  const started = Date.now();
   await t.rejects(
     call(`${mock.url}/requests`, { body: envelope, headers: { 'idempotency-key': envelope.idempotencyKey }, timeoutMs: 100 }),
     { name: 'TimeoutError' },
-    'the client gives up waiting',
+    'the client gives up waiting (its TimeoutError, not the answer: the mock withholds it)',
   );
-  t.ok(Date.now() - started < 400);
   t.equal(mock.effects().length, 1, 'the department did the work');
   await put(mock.url, {});
   const retry = await send(mock, envelope);
