@@ -14,3 +14,5 @@ export * from './sms.ts';
 export * from './text.ts';
 export * from './form-description.ts';
 export * from './form-labels.ts';
+export * from './reference.ts';
+export * from './portal.ts';

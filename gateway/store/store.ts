@@ -9,6 +9,7 @@ import { MIGRATIONS } from './migrations/index.ts';
 import { selectApplications, toApplication, toClock, toEffect, toEvent } from './rows.ts';
 import { createTransitionWriter } from './transitions.ts';
 import { createIdentityStore } from './identity.ts';
+import { createPortalStore } from './portal.ts';
 import type { ApplicationState } from '../../contracts/index.ts';
 import { OPEN_CLOCK_STATES, type Effect, type Json, type OpenClockState, type Store, type StoreChange } from './types.ts';
 
@@ -54,6 +55,7 @@ export function createStore(database: Database, options: StoreOptions = {}): Sto
   return {
     kind: d.kind,
     ...createIdentityStore(database),
+    ...createPortalStore(database),
 
     async migrate() {
       // Each migration in its own transaction, after the migration lock (PostgreSQL: an advisory

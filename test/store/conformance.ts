@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import type { ApplicationRow, Json, NewApplication, NewEffect, NewEvent, SlaClockRow, Store, StoreChange, Transition } from '../../gateway/store/index.ts';
 import { makeApplicationForm } from '../fixtures/application.ts';
 import { runIdentityStoreConformance } from './identity-conformance.ts';
+import { runPortalStoreConformance } from './portal-conformance.ts';
 
 /** A tap test (the callback argument of t.test). */
 export type Test = Parameters<Parameters<TAP['test']>[0]>[0];
@@ -941,4 +942,6 @@ export async function runStoreConformance(t: Test, makeStore: MakeStore): Promis
 
   // The identity section (accounts, codes, sessions, access, ops credentials, audit log).
   await runIdentityStoreConformance(t, makeStore);
+  // The portal section (drafts, ratings).
+  await runPortalStoreConformance(t, makeStore);
 }

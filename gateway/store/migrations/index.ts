@@ -10,6 +10,7 @@ import { perApplicationEvents } from './0002-per-application-events.ts';
 import { formsApart } from './0003-forms-apart.ts';
 import { openClocksIndex } from './0004-open-clocks-index.ts';
 import { identity } from './0005-identity.ts';
+import { portal } from './0006-portal.ts';
 
 export interface Migration {
   version: number;
@@ -26,4 +27,4 @@ const initial: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [initial, perApplicationEvents, formsApart, openClocksIndex, identity];
+export const MIGRATIONS: readonly Migration[] = [initial, perApplicationEvents, formsApart, openClocksIndex, identity, portal];
