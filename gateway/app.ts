@@ -26,6 +26,8 @@ import { departmentRoutes } from './routes/departments.ts';
 import { formRoutes } from './routes/forms.ts';
 import { opsAccessRoutes } from './routes/ops-access.ts';
 import { opsRoutes } from './routes/ops.ts';
+import { portalRoutes } from './routes/portal.ts';
+import { referenceRoutes } from './routes/reference.ts';
 import { systemRoutes } from './routes/system.ts';
 import { validatorCompiler } from './validation.ts';
 import { webAssetRoutes } from './web/static.ts';
@@ -274,6 +276,8 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   await app.register(applicantAccessRoutes(deps));
   await app.register(opsRoutes(deps));
   await app.register(opsAccessRoutes(deps));
+  await app.register(referenceRoutes(deps, protections));
+  await app.register(portalRoutes(deps, protections));
   return app as unknown as FastifyInstance;
 }
 
