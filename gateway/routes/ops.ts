@@ -121,7 +121,7 @@ export const opsRoutes =
         config: { opsRole: 'viewer' },
         schema: {
           tags: ['ops'],
-          summary: 'Per-department monthly report (Asia/Shanghai month): handled, on-time %, median and p90 working hours, breaches. JSON, or CSV with Accept: text/csv (viewer)',
+          summary: 'Per-department monthly report (Asia/Shanghai month): handled, on-time %, median and p90 working hours, breaches, and the ratings (好差评) given in the month. JSON, or CSV with Accept: text/csv (viewer)',
           querystring: z.object({
             month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'month.format' satisfies FieldMessageKey),
             format: z.enum(['json', 'csv']).optional().describe('Overrides the Accept header'),
@@ -135,11 +135,19 @@ export const opsRoutes =
         const range = shanghaiMonthRange(month);
         const finished = await store.listClocks({ finishedFrom: range.from, finishedTo: range.to });
         const open = (await openClocks()).filter((c) => (c.startedAt ?? '') < range.to);
-        const report = monthlyReport(month, steps, finished, open, clock.now());
+        const report = monthlyReport(month, steps, finished, open, clock.now(), await store.countRatings(range.from, range.to));
         if (format === 'csv' || (format === undefined && /\btext\/csv\b/.test(request.headers.accept ?? ''))) {
+          // Columns are stable; the ratings (好差评) of each department come last.
+          const rated = new Map(report.ratings.map((r) => [r.target, r]));
           const csv = stringify(
-            report.departments.map((d) => [month, d.step, d.department, d.handled, d.onTime, d.onTimePercent ?? '', d.medianWorkingHours ?? '', d.p90WorkingHours ?? '', d.breaches, d.open]),
-            { header: true, columns: ['month', 'step', 'department', 'handled', 'on_time', 'on_time_percent', 'median_working_hours', 'p90_working_hours', 'breaches', 'open'] },
+            report.departments.map((d) => {
+              const r = rated.get(d.step);
+              return [month, d.step, d.department, d.handled, d.onTime, d.onTimePercent ?? '', d.medianWorkingHours ?? '', d.p90WorkingHours ?? '', d.breaches, d.open, r?.count ?? 0, r?.average ?? '', r?.poor ?? 0, r?.satisfiedPercent ?? ''];
+            }),
+            {
+              header: true,
+              columns: ['month', 'step', 'department', 'handled', 'on_time', 'on_time_percent', 'median_working_hours', 'p90_working_hours', 'breaches', 'open', 'ratings', 'average_rating', 'poor_ratings', 'satisfied_percent'],
+            },
           );
           return reply
             .type('text/csv; charset=utf-8')

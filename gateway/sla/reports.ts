@@ -2,7 +2,7 @@
 // over clock rows; the routes fetch the rows).
 
 import { z } from 'zod';
-import { DEPARTMENT_NAMES, SlaState, StepId } from '../../contracts/index.ts';
+import { DEPARTMENT_NAMES, RatingSummary, SlaState, StepId, isPoorRating, type RatingTarget } from '../../contracts/index.ts';
 import type { SlaClockRow } from '../store/types.ts';
 
 const HOUR_MS = 3_600_000;
@@ -113,11 +113,39 @@ export const MonthlyReport = z
     generatedAt: z.string(),
     departments: z.array(DepartmentPerformance),
     overall: z.object({ completed: z.number().int(), onTimePercent: z.number().nullable(), medianWorkingHours: z.number().nullable(), p90WorkingHours: z.number().nullable() }),
+    ratings: z.array(RatingSummary).describe('好差评 given in the month: the whole service ("overall") and each department'),
   })
   .meta({ id: 'MonthlyReport' });
 export type MonthlyReport = z.infer<typeof MonthlyReport>;
 
-export function monthlyReport(month: string, steps: readonly StepId[], finished: readonly SlaClockRow[], open: readonly SlaClockRow[], now: Date): MonthlyReport {
+/** Ratings of one period per target ("overall" first, then the steps), from counts per level. */
+export function ratingSummaries(steps: readonly StepId[], counts: ReadonlyArray<{ target: string; level: number; count: number }>): RatingSummary[] {
+  const targets: RatingTarget[] = ['overall', ...steps];
+  return targets.map((target) => {
+    const byLevel = { '1': 0, '2': 0, '3': 0, '4': 0, '5': 0 };
+    for (const c of counts) if (c.target === target && c.level >= 1 && c.level <= 5) byLevel[String(c.level) as keyof typeof byLevel] += c.count;
+    const levels = Object.entries(byLevel).map(([level, n]) => ({ level: Number(level), n }));
+    const count = levels.reduce((sum, l) => sum + l.n, 0);
+    const poor = levels.filter((l) => isPoorRating(l.level)).reduce((sum, l) => sum + l.n, 0);
+    return {
+      target,
+      count,
+      average: count ? round2(levels.reduce((sum, l) => sum + l.level * l.n, 0) / count) : null,
+      byLevel,
+      poor,
+      satisfiedPercent: count ? round2(((count - poor) / count) * 100) : null,
+    };
+  });
+}
+
+export function monthlyReport(
+  month: string,
+  steps: readonly StepId[],
+  finished: readonly SlaClockRow[],
+  open: readonly SlaClockRow[],
+  now: Date,
+  ratingCounts: ReadonlyArray<{ target: string; level: number; count: number }> = [],
+): MonthlyReport {
   const overall = finished.filter((c) => c.clock === 'overall' && c.state !== 'cancelled');
   const hours = overall.map((c) => (c.durationMs ?? 0) / HOUR_MS).sort((a, b) => a - b);
   const onTime = overall.filter((c) => c.breachedAt === null).length;
@@ -131,5 +159,6 @@ export function monthlyReport(month: string, steps: readonly StepId[], finished:
       medianWorkingHours: round2(percentile(hours, 0.5)),
       p90WorkingHours: round2(percentile(hours, 0.9)),
     },
+    ratings: ratingSummaries(steps, ratingCounts),
   };
 }
