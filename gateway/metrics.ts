@@ -49,7 +49,7 @@ export function createMetrics() {
       registers: [registry],
     }),
     effects: new Counter({ name: 'qlt_effects_total', help: 'Effects performed by kind and outcome', labelNames: ['kind', 'outcome'], registers: [registry] }),
-    pendingEffects: new Gauge({ name: 'qlt_pending_effects', help: 'Pending outbox rows (calls and timers)', registers: [registry] }),
+    pendingEffects: new Gauge({ name: 'qlt_pending_effects', help: 'Pending outbox rows (department calls, timers, notifications)', registers: [registry] }),
 
     // ── monitoring gauges (docs/operations.md "Monitoring") ────────────────────────────────────
     // Set at every scrape by GET /metrics (routes/system.ts). Those read from the store describe the

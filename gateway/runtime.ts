@@ -14,6 +14,7 @@ import { stepDefinitions, type GatewayConfig } from './config.ts';
 import type { GatewayDeps } from './deps.ts';
 import { DEVELOPMENT_IDENTITY_KEY, createApplicantAuth, createAuditLog, createOpsAuth } from './identity/index.ts';
 import { createLogger } from './logger.ts';
+import { createApplicantNotifier } from './notifications.ts';
 import { createMetrics } from './metrics.ts';
 import { createExecutor, type Executor } from './orchestration/executor.ts';
 import { createOrchestrator } from './orchestration/interpret.ts';
@@ -72,6 +73,8 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     steps,
     pollIntervalMs: config.orchestration.pollIntervalMs,
     clockPolicy: { calendar: workingTime, atRiskFraction: config.sla.atRiskFraction },
+    // Without an SMS service (development, benchmarks) no notification rows are written at all.
+    notifyApplicants: config.sms !== undefined,
   });
 
   // Every clock's breach counter exists from the start at 0, so the first breach after a restart is
@@ -111,6 +114,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     : null;
   const identityKey = config.identityKey ?? DEVELOPMENT_IDENTITY_KEY;
   if (!config.identityKey) log.warn('IDENTITY_KEY is not set: using the public development key (never in production; gateway/server.ts refuses to start without one)');
+  if (!config.sms) log.warn('no SMS service configured (SMS_URL, SMS_SECRET): applicants can neither sign in nor get text messages about their applications');
   let baseUrl = config.publicBaseUrl ?? `http://${config.host}:${config.port}`;
   let ready = false;
 
@@ -129,6 +133,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     retryBaseMs: config.orchestration.retryBaseMs,
     retryMaxMs: config.orchestration.retryMaxMs,
     onEffect: (kind, outcome) => metrics.effects.inc({ kind, outcome }),
+    notifier: sms ? createApplicantNotifier(sms) : null,
     // A re-plan is for a schedule some instance loaded: have it here before computing deadlines with it.
     beforeTimer: async (event) => {
       if (event.type === 'sla.replan' && event.calendar) await calendar.ensure(event.calendar);

@@ -19,7 +19,8 @@ import type { CallOutcome, DepartmentAdapter, PriorResults } from '../../service
 import { retryDelayMs } from '../../services/index.ts';
 import type { Clock } from '../clock.ts';
 import type { ApplicationRow, ApplyOptions, ApplyOutcome, CreateOutcome, Effect, LeaseNewEffects, NewApplication, Store, Transition } from '../store/types.ts';
-import type { ApplicationEvent } from './machine.ts';
+import type { ApplicantNotifier } from '../notifications.ts';
+import type { ApplicantNotice, ApplicationEvent } from './machine.ts';
 import { upgradeEffect, type CallPayload, type GatewayEvent, type Orchestrator } from './interpret.ts';
 
 export interface ExecutorOptions {
@@ -41,6 +42,8 @@ export interface ExecutorOptions {
   onEffect?: (kind: string, outcome: string) => void;
   /** Runs before a timer's event is applied (e.g. load the calendar a re-plan was scheduled for). */
   beforeTimer?: (event: GatewayEvent) => Promise<void>;
+  /** Sends notification effects (text messages to the applicant); without one they are dropped, logged. */
+  notifier?: ApplicantNotifier | null;
 }
 
 export type EffectResult = 'applied' | 'rescheduled' | 'skipped';
@@ -181,6 +184,40 @@ export function createExecutor(options: ExecutorOptions) {
     return 'applied';
   }
 
+  /**
+   * A text message to the applicant. It changes nothing in the application: whatever happens, the
+   * effect is completed by an empty transition — after the message went out, or after the SMS
+   * service kept failing for maxAttempts (retried on durable timers like a department call), or at
+   * once when it refused the message for good. A lost notice is logged and counted, never fatal.
+   */
+  async function performNotification(effect: Effect, known: ApplicationRow | undefined): Promise<EffectResult> {
+    const notice = effect.payload as unknown as ApplicantNotice;
+    const noticeLog = log.child({ applicationId: effect.applicationId, notice: notice.notice, effect: effect.key });
+    const done = async (outcome: string) => {
+      await applyEvent(effect.applicationId, { type: 'effect.discarded' }, { completesEffect: effect });
+      options.onEffect?.('notification', outcome);
+      return 'applied' as const;
+    };
+    if (!options.notifier) {
+      noticeLog.warn('no SMS service configured: the applicant was not notified');
+      return done('dropped');
+    }
+    const application = known ?? (await store.getApplication(effect.applicationId));
+    if (!application) return done('dropped');
+    const outcome = await options.notifier.notify(notice, application);
+    if (outcome.kind === 'sent') return done('sent');
+    const attempt = effect.attempts + 1;
+    if (outcome.transient && attempt < options.maxAttempts) {
+      const delay = retryDelayMs(attempt, null, { baseMs: options.retryBaseMs, maxMs: options.retryMaxMs });
+      await store.rescheduleEffect(effect.id, options.owner, new Date(clock.now().getTime() + delay).toISOString(), outcome.code);
+      noticeLog.warn({ code: outcome.code, status: outcome.status, attempt }, 'notice not sent; will retry');
+      options.onEffect?.('notification', 'rescheduled');
+      return 'rescheduled';
+    }
+    noticeLog.error({ code: outcome.code, status: outcome.status, attempt }, 'notice not sent; giving up (the applicant sees the change when they next look)');
+    return done('failed');
+  }
+
   async function perform(claimed: Effect, known?: ApplicationRow): Promise<EffectResult> {
     // Rows an older gateway wrote are read through the upgrade chain (interpret.ts).
     const effect = upgradeEffect(claimed);
@@ -192,6 +229,7 @@ export function createExecutor(options: ExecutorOptions) {
         options.onEffect?.('timer', 'fired');
         return 'applied';
       }
+      if (effect.kind === 'notification') return await performNotification(effect, known);
       return await performCall(effect, known);
     } catch (error) {
       // A store error: leave the effect leased; it runs again when the lease expires.

@@ -13,6 +13,7 @@ import {
   type ApplicationContext,
   type ApplicationEvent,
   type ApplicationMachine,
+  type ApplicantNotice,
   type StepPhase,
 } from './machine.ts';
 import { OVERALL_WINDOW_WORKING_DAYS, validateStepDefinitions, type StepDefinition } from './steps.ts';
@@ -65,6 +66,8 @@ export const EFFECT_KEYS = {
   slaTimer: timerKey,
   /** Re-plan the application's deadlines after a calendar change (scheduled by the store for every open one). */
   replan: 'sla:replan',
+  /** A text message to the applicant, named by its occasion (a correction of one request, or completion). */
+  notice: (notice: ApplicantNotice) => `notify:${notice.notice}:${notice.step ?? 'application'}:${notice.generation}`,
 } as const;
 
 /**
@@ -99,6 +102,8 @@ export interface OrchestratorOptions {
   /** How often an accepted asynchronous request is polled (wall-clock ms), in case its callback is lost. */
   pollIntervalMs: number;
   clockPolicy: ClockPolicy;
+  /** Turn notifyApplicant into notification rows (false: no SMS service configured — nothing to send them with). */
+  notifyApplicants?: boolean;
 }
 
 /** One step as the status document and the department views see it. */
@@ -239,6 +244,12 @@ export function createOrchestrator(options: OrchestratorOptions) {
         case 'resumeClock':
           applyClock(resumeClock(clockRow(p.clock as string), p.reason as string, now, policy));
           break;
+        case 'notifyApplicant': {
+          if (options.notifyApplicants === false) break;
+          const notice = p as unknown as ApplicantNotice;
+          effects.push({ kind: 'notification', step: notice.step, key: EFFECT_KEYS.notice(notice), payload: { ...notice }, dueAt: at });
+          break;
+        }
         case 'publish':
           events.push({ type: p.type as string, step: (p.step as StepId | null) ?? null, at, data: (p.data ?? {}) as Json });
           break;

@@ -6,6 +6,7 @@
 //   startPollTimer / stopPollTimer  → a timer row named by us ("timer:poll:<step>"), and its delete
 //   startClock / stopClock / pauseClock / resumeClock → SLA clock rows
 //   publish                         → the application's event stream (SSE)
+//   notifyApplicant                 → a notification row (a text message through the SMS service)
 // Time enters only through events (`at`), so the machine never reads a clock.
 //
 // No XState `after` delays: XState names a delayed event after the state path that raised it
@@ -24,6 +25,17 @@ import type { StepDefinition } from './steps.ts';
  * 2: no `phase` in the step context (the region's state is the phase); poll timers are explicit.
  */
 export const MACHINE_SCHEMA_VERSION = 2;
+
+/**
+ * A text message to the applicant the machine asks for (the gateway sends it as a durable
+ * notification effect, through the SMS service). `notice` is the SMS template; step and generation
+ * name the occasion, so the same notice is never sent twice for it.
+ */
+export interface ApplicantNotice {
+  notice: 'correction_needed' | 'application_completed';
+  step: StepId | null;
+  generation: number;
+}
 
 export type StepPhase = 'waiting' | 'requested' | 'processing' | 'needs_correction' | 'needs_attention' | 'done' | 'cancelled';
 
@@ -142,6 +154,7 @@ export function createApplicationMachine(definitions: readonly StepDefinition[])
       cancelDepartmentCalls: () => {},
       cancelClocks: () => {},
       publish: (_args, _params: { type: string; step: StepId | null; data: Record<string, unknown> }) => {},
+      notifyApplicant: (_args, _params: ApplicantNotice) => {},
     },
   });
 
@@ -218,6 +231,8 @@ export function createApplicationMachine(definitions: readonly StepDefinition[])
           return { steps: patch(context, id, { reasons: e.reasons, reference: e.reference }) };
         }),
         { type: 'publish' as const, params: ({ event }: { event: Ev }) => ({ type: 'step.rejected', step: id, data: { reasons: (event as Extract<Ev, { type: 'step.rejected' }>).reasons } }) },
+        // A text message tells the applicant (once per rejected request: the generation names it).
+        { type: 'notifyApplicant' as const, params: ({ context }: { context: Ctx }): ApplicantNotice => ({ notice: 'correction_needed', step: id, generation: step(context, id).generation }) },
       ],
     };
     const onFailed = {
@@ -361,6 +376,7 @@ export function createApplicationMachine(definitions: readonly StepDefinition[])
           }),
           { type: 'stopClock', params: { clock: 'overall' } },
           { type: 'publish', params: ({ context }) => ({ type: 'application.completed', step: null, data: { completedAt: context.completedAt } }) },
+          { type: 'notifyApplicant', params: { notice: 'application_completed', step: null, generation: 0 } satisfies ApplicantNotice },
         ],
       },
       withdrawn: {

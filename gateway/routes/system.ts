@@ -11,7 +11,7 @@ import { applicantPage } from '../web/applicant-page.ts';
 import exampleApplication from '../web/example-application.json' with { type: 'json' };
 
 const HOUR_MS = 3_600_000;
-const EFFECT_KINDS: readonly EffectKind[] = ['department_call', 'timer'];
+const EFFECT_KINDS: readonly EffectKind[] = ['department_call', 'timer', 'notification'];
 
 export const systemRoutes =
   (deps: GatewayDeps): FastifyPluginAsyncZod =>

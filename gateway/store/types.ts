@@ -35,7 +35,8 @@ export interface ApplicationRow {
   creditCode: string | null;
 }
 
-export type EffectKind = 'department_call' | 'timer';
+/** department_call: a request to a department; timer: an event due later; notification: a text message to the applicant. */
+export type EffectKind = 'department_call' | 'timer' | 'notification';
 
 export interface NewEffect {
   kind: EffectKind;

@@ -19,6 +19,7 @@ const phase = (s: Snap, step: StepId) => stepPhase(s, step);
 const stateOf = (s: Snap) => applicationStateOf(s, CORE_STEP_IDS);
 const calls = (actions: Action[]) =>
   actions.filter((a) => a.type === 'callDepartment').map((a) => (a.params as { step: StepId }).step);
+const notices = (actions: Action[]) => actions.filter((a) => a.type === 'notifyApplicant').map((a) => a.params);
 const gen = (s: Snap, step: StepId) => ctx(s).steps[step]!.generation;
 const complete = (s: Snap, step: StepId, result: Record<string, unknown> = { ok: true }) =>
   send(s, { type: 'step.completed', step, generation: gen(s, step), at, reference: null, result });
@@ -64,6 +65,7 @@ t.test('the licence fans out to seal, tax and social insurance in parallel; bank
   t.equal(ctx(s).completedAt, at);
   t.ok(actions.some((a) => a.type === 'stopClock' && (a.params as { clock: string }).clock === 'overall'));
   t.ok(actions.some((a) => a.type === 'publish' && (a.params as { type: string }).type === 'application.completed'));
+  t.same(notices(actions), [{ notice: 'application_completed', step: null, generation: 0 }], 'the applicant is told once, on completion');
 });
 
 t.test('answers to another generation, other steps or after completion change nothing', async (t) => {
@@ -86,7 +88,9 @@ t.test('a rejection pauses the overall clock; a correction resubmits only that s
   t.equal(phase(s, 'tax-invoice'), 'needs_correction');
   t.equal(stateOf(s), 'needs_correction');
   t.ok(actions.some((a) => a.type === 'pauseClock'));
-  [s] = complete(s, 'social-insurance');
+  t.same(notices(actions), [{ notice: 'correction_needed', step: 'tax-invoice', generation: 1 }], 'the applicant is told a correction is needed, for this request');
+  [s, actions] = complete(s, 'social-insurance');
+  t.same(notices(actions), [], 'other steps tell the applicant nothing');
   t.equal(phase(s, 'social-insurance'), 'done', 'other steps go on');
   s = roundTrip(s);
   [s, actions] = send(s, { type: 'correction.submitted', at, fields: ['tax'] });
@@ -96,6 +100,8 @@ t.test('a rejection pauses the overall clock; a correction resubmits only that s
   t.equal(call.idempotencyKey, 'app-1:tax-invoice:2');
   t.equal(ctx(s).steps['tax-invoice']!.reasons, null);
   t.equal(stateOf(s), 'in_progress');
+  [s, actions] = send(s, { type: 'step.rejected', step: 'tax-invoice', generation: 2, at, reference: null, reasons: [{ path: 'tax.taxpayerType', message: 'still wrong' }] });
+  t.same(notices(actions), [{ notice: 'correction_needed', step: 'tax-invoice', generation: 2 }], 'a second rejection is a second occasion');
 });
 
 t.test('a failed step waits for ops; retry resends with the same idempotency key', async (t) => {

@@ -814,7 +814,12 @@ export async function runStoreConformance(t: Test, makeStore: MakeStore): Promis
                ('old-b', NULL, 'h', '{}', '{"v":1}', 1, 'in_progress', ${time(at(0))}, ${time(at(0))}, NULL, 1);
       INSERT INTO events (application_id, type, step, at, data) VALUES
         ('old-a', 'a1', NULL, ${time(at(1))}, '{}'), ('old-b', 'b1', NULL, ${time(at(1))}, '{}'), ('old-a', 'a2', NULL, ${time(at(2))}, '{"n":2}');
-      INSERT INTO callback_events (step, event_id, received_at) VALUES ('seal-engraving', 'e1', ${time(at(1))});`);
+      INSERT INTO callback_events (step, event_id, received_at) VALUES ('seal-engraving', 'e1', ${time(at(1))});
+      INSERT INTO effects (application_id, kind, step, key, payload, due_at, created_at) VALUES
+        ('old-a', 'timer', NULL, 'sla:overall', '{}', ${time(at(50))}, ${time(at(1))}),
+        ('old-a', 'timer', NULL, 'cancelled-1', '{}', ${time(at(50))}, ${time(at(1))}),
+        ('old-a', 'timer', NULL, 'cancelled-2', '{}', ${time(at(50))}, ${time(at(1))});
+      DELETE FROM effects WHERE key LIKE 'cancelled-%';`);
     await sut.store.migrate();
     t.strictSame((await sut.store.listEvents('old-a', 0, 10)).map((e) => [e.seq, e.type, e.data]), [[1, 'a1', {}], [2, 'a2', { n: 2 }]]);
     t.strictSame((await sut.store.listEvents('old-b', 0, 10)).map((e) => [e.seq, e.type]), [[1, 'b1']]);
@@ -822,6 +827,14 @@ export async function runStoreConformance(t: Test, makeStore: MakeStore): Promis
     const next = await sut.store.apply('old-a', {}, () => ({ events: [event('a3')] }));
     t.strictSame(next.applied && next.events.map((e) => e.seq), [3], 'numbering goes on where the old events end');
     t.equal(next.applied && next.application.revision, 4);
+    // Effects survive the outbox's rebuild (SQLite) and the new kind is accepted; ids of deleted
+    // (cancelled) effects are never handed out again.
+    const effects = await sut.store.listEffects('old-a');
+    t.strictSame(effects.map((e) => [e.kind, e.key]), [['timer', 'sla:overall']], 'the pending effect is still there');
+    await sut.store.apply('old-a', {}, () => ({ newEffects: [{ kind: 'notification', step: null, key: 'notify:x', payload: { notice: 'application_completed' }, dueAt: at(2) }] }));
+    const notification = (await sut.store.listEffects('old-a')).find((e) => e.kind === 'notification');
+    t.ok(notification, 'a notification effect is stored');
+    t.ok(Number(notification!.id) > 3, `a new id (${notification!.id}) above every id ever used (3)`);
   });
 
   await test('the credit code goes on the row when a transition sets it; the form changes only with a correction', async (t, store) => {

@@ -11,6 +11,7 @@ import { formsApart } from './0003-forms-apart.ts';
 import { openClocksIndex } from './0004-open-clocks-index.ts';
 import { identity } from './0005-identity.ts';
 import { portal } from './0006-portal.ts';
+import { notificationEffects } from './0008-notification-effects.ts';
 
 export interface Migration {
   version: number;
@@ -27,4 +28,4 @@ const initial: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [initial, perApplicationEvents, formsApart, openClocksIndex, identity, portal];
+export const MIGRATIONS: readonly Migration[] = [initial, perApplicationEvents, formsApart, openClocksIndex, identity, portal, notificationEffects];

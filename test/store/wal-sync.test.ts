@@ -1,0 +1,66 @@
+// WalSync: SQLite commits made durable by an fsync of the WAL off the event loop, shared by the
+// commits that end while one runs (group commit) — and never by a commit that ended after it began.
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import t from 'tap';
+import { WalSync, openSqlite } from '../../gateway/store/database.ts';
+
+const scratch = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'qlt-walsync-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+};
+
+t.test('concurrent commits share fsyncs; sequential ones get one each', async (t) => {
+  const file = join(scratch(), 'db');
+  writeFileSync(`${file}-wal`, 'frames');
+  const wal = new WalSync(file);
+  t.teardown(() => wal.close());
+  await Promise.all(Array.from({ length: 50 }, () => wal.sync()));
+  t.ok(wal.syncs <= 2, `50 commits ending together: ${wal.syncs} fsyncs (the running one, then one for all who came during it)`);
+  const before = wal.syncs;
+  for (let i = 0; i < 5; i++) await wal.sync();
+  t.equal(wal.syncs - before, 5, 'a commit after the last fsync finished starts its own');
+});
+
+t.test('a commit that ends while an fsync runs waits for the next one', async (t) => {
+  const file = join(scratch(), 'db');
+  writeFileSync(`${file}-wal`, 'frames');
+  const wal = new WalSync(file);
+  t.teardown(() => wal.close());
+  const first = wal.sync();
+  const second = wal.sync(); // its frames may be newer than what the running fsync covers
+  t.not(first, second, 'not the running fsync');
+  await first;
+  t.equal(wal.syncs, 1);
+  await second;
+  t.equal(wal.syncs, 2, 'a second fsync, begun after the first ended, covers it');
+});
+
+t.test('no WAL file yet (nothing written): nothing to sync, no error', async (t) => {
+  const wal = new WalSync(join(scratch(), 'never-written'));
+  await t.resolves(wal.sync());
+  await wal.close();
+});
+
+t.test('the store: synchronous=NORMAL plus our fsync, and a transaction returns only after it', async (t) => {
+  const file = join(scratch(), 'gateway.db');
+  const database = openSqlite({ file });
+  t.teardown(() => database.close());
+  const order: string[] = [];
+  const realSync = WalSync.prototype.sync;
+  WalSync.prototype.sync = function (this: WalSync) {
+    order.push('fsync requested');
+    return realSync.call(this).then(() => void order.push('fsync done'));
+  };
+  t.teardown(() => void (WalSync.prototype.sync = realSync));
+  await database.transaction(async (conn) => {
+    await sql.raw('CREATE TABLE t (v TEXT)').execute(conn);
+    order.push('work done');
+  });
+  order.push('transaction returned');
+  t.same(order, ['work done', 'fsync requested', 'fsync done', 'transaction returned']);
+});
