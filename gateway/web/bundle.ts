@@ -23,8 +23,8 @@ export interface WebEntry {
 
 /** Every bundled file the pages load. Add a page's entries here (one source of truth for build and serve). */
 export const WEB_ENTRIES: readonly WebEntry[] = [
-  { name: 'applicant.js', source: 'gateway/web/assets/applicant.js' },
-  { name: 'applicant.css', source: 'gateway/web/assets/applicant.css' },
+  { name: 'portal.js', source: 'gateway/web/portal/main.ts' },
+  { name: 'portal.css', source: 'gateway/web/portal/portal.css' },
 ];
 
 /** One bundled file, ready to serve. */

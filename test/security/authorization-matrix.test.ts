@@ -100,7 +100,7 @@ function rows(h: Harness, fixture: Target, calendar2026: unknown): Record<string
     'GET /openapi.json': { request: at('/openapi.json'), expect: everyone(200) },
     'GET /v1/examples/application': { request: at('/v1/examples/application'), expect: everyone(200) },
     'GET /v1/forms/application': { request: at('/v1/forms/application'), expect: everyone(200) },
-    'GET /assets/:name': { request: at('/assets/applicant.js'), expect: everyone(200) },
+    'GET /assets/:name': { request: at('/assets/portal.js'), expect: everyone(200) },
     // CORS preflight: closed by default (no origin is listed), the same for everyone, whatever credential is sent.
     'OPTIONS *': { request: at('/v1/applications'), expect: everyone([404, 'NOT_FOUND']) },
     'GET /health': { request: at('/health'), expect: everyone(200) },
