@@ -76,3 +76,23 @@ export async function checkState(t: Tap, page: Page, name: string): Promise<AxeV
   t.equal(await horizontalOverflow(page), 0, `${name}: nothing scrolls sideways`);
   return violations;
 }
+
+/** From "我的申请": starts a new application; answers the draft's id. */
+export async function startDraft(page: Page): Promise<string> {
+  await page.getByRole('button', { name: '开始新的企业开办申请' }).click();
+  await page.getByRole('heading', { name: '企业开办申请' }).waitFor();
+  return page.url().split('/').at(-1)!;
+}
+
+/** Submits the form; answers the application's id once its page shows. */
+export async function submitForm(page: Page, companyName: string): Promise<string> {
+  await page.getByRole('button', { name: '提交申请' }).click();
+  await page.getByRole('heading', { name: companyName }).waitFor();
+  return page.url().split('/').at(-1)!;
+}
+
+/** The signed-in page's credential, for the test's own API calls as the same applicant. */
+export async function sessionHeaders(page: Page): Promise<Record<string, string>> {
+  const token = await page.evaluate(() => JSON.parse((globalThis as unknown as { localStorage: { getItem(k: string): string } }).localStorage.getItem('qlt-portal-session')).token as string);
+  return { authorization: `Bearer ${token}` };
+}

@@ -9,7 +9,7 @@ import t from 'tap';
 import { FIXTURE_IDS, FIXTURE_MOBILE, makeApplication } from '../fixtures/application.ts';
 import { browserAvailable, collectPageErrors, launchBrowser, openPage, screenshot } from '../support/browser.ts';
 import { startHarness } from '../support/harness.ts';
-import { checkState, fillApplication, fillField, signIn } from '../support/portal.ts';
+import { checkState, fillApplication, fillField, sessionHeaders, signIn } from '../support/portal.ts';
 
 const available = browserAvailable();
 if (!available.ok) t.fail(`no browser: ${available.reason}`);
@@ -80,7 +80,7 @@ else {
     await checkState(t, page, 'portal-desktop-08-completed');
 
     // Submitted once: the draft cannot be submitted again.
-    const session = { authorization: `Bearer ${await page.evaluate(() => JSON.parse((globalThis as unknown as { localStorage: { getItem(k: string): string } }).localStorage.getItem('qlt-portal-session')).token as string)}` };
+    const session = await sessionHeaders(page);
     t.match((await h.http('GET', `/v1/applicant/drafts/${draftId}`, undefined, session)).body, { submittedApplicationId: id }, 'the draft became this application');
     const again = await h.http('POST', '/v1/applications', form, { ...session, 'idempotency-key': `draft-${draftId}` });
     t.match(again, { status: 202, body: { id } }, 'sent again, it is the same application');

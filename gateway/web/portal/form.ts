@@ -310,6 +310,8 @@ export function buildForm(options: FormOptions): FormHandle {
   }
 
   for (const section of description.sections) {
+    // A correction shows the sections it may change; the rest stays as submitted.
+    if (options.editable && !section.fields.some((f) => editableTop(f.path))) continue;
     const body = h('section', { class: 'form-section', 'aria-labelledby': `section-${section.id}` }, h('h2', { id: `section-${section.id}` }, section.title), section.hint ? h('p', { class: 'hint' }, section.hint) : null);
     const tops = new Set(section.fields.map((f) => f.path.split(/[.[]/)[0]));
     for (const top of tops) {

@@ -502,7 +502,7 @@ async function applicationView(id: string) {
           },
         },
         h('h2', { id: 'correction-title' }, '补正材料'),
-        h('p', {}, '部门的补正意见标在对应的栏目下。只需修改标出的内容，其他内容已锁定、无需重填。'),
+        h('p', {}, '部门的补正意见标在对应的栏目下。只需修改下面这些内容，其他内容保持提交时的样子、无需重填。'),
         form.element,
         h('div', { class: 'field' }, h('label', { for: 'correction-note' }, '补正说明', h('span', { class: 'optional' }, '（选填）')), note),
         h('div', { class: 'actions' }, send),
