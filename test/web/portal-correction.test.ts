@@ -44,6 +44,35 @@ else {
     t.same(errors, [], 'no console errors or CSP violations');
   });
 
+  t.test('withdrawn while a correction is asked for: the departments stop, and the service can be rated', async (t) => {
+    const h = await startHarness(t, { behaviour: { 'business-licence': { reject: { when: 'companyNameContains', value: '重复', reasons: NAME_TAKEN } } } });
+    const browser = await launchBrowser(t);
+    const { page } = await openPage(t, browser, 'phone');
+    const errors = collectPageErrors(page);
+    await page.goto(`${h.url}/`);
+    await signIn(page, h, FIXTURE_MOBILE);
+    await startDraft(page);
+    const form = makeApplication({ housingFund: undefined, companyName: '三门峡重复贸易有限公司', businessScope: '日用百货销售；五金产品零售' });
+    await fillApplication(page, form);
+    const id = await submitForm(page, form.companyName);
+    await page.locator('form.correction').waitFor({ timeout: 60_000 });
+    await page.getByText('撤回申请', { exact: true }).click();
+    await page.getByLabel('撤回原因').fill('改为个体工商户经营');
+    await checkState(t, page, 'portal-phone-30-withdraw');
+    await page.getByRole('button', { name: '确认撤回申请' }).click();
+    await page.locator('.lead .state-withdrawn').waitFor();
+    t.equal(await page.locator('form.correction').count(), 0, 'no correction to answer any more');
+    await page.getByRole('heading', { name: '好差评：请评价本次服务' }).waitFor();
+    await page.locator('fieldset[data-target="overall"] input[value="1"]').check();
+    await page.getByRole('button', { name: '提交评价' }).click();
+    await page.getByRole('heading', { name: '您的评价' }).waitFor();
+    await checkState(t, page, 'portal-phone-31-withdrawn-rated');
+    t.match(await h.gateway.store.getApplication(id), { state: 'withdrawn' });
+    const poor = (await h.http('GET', '/v1/ops/ratings?poor=true')).body as { items: Array<{ applicationId: string; target: string }> };
+    t.same(poor.items.map((r) => [r.applicationId, r.target]), [[id, 'overall']], 'a 差评 after a withdrawal reaches ops too');
+    t.same(errors, [], 'no console errors or CSP violations');
+  });
+
   t.test("a server refusal lands on the same field as the browser's own check", async (t) => {
     const h = await startHarness(t);
     const browser = await launchBrowser(t);

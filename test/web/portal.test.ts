@@ -103,6 +103,7 @@ else {
     await page.getByRole('link', { name: '返回办理进度' }).click();
     await page.getByRole('heading', { name: '好差评：请评价本次服务' }).waitFor();
     await page.locator('fieldset[data-target="overall"] input[value="5"]').check();
+    await page.getByText('分别评价各部门（选填）').click();
     await page.locator('fieldset[data-target="seal-engraving"] input[value="2"]').check();
     await page.locator('fieldset[data-target="seal-engraving"] textarea').fill('刻章企业未按约定时间通知领取');
     await checkState(t, page, 'portal-desktop-11-rating');

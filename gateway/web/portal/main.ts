@@ -113,7 +113,8 @@ function signInView() {
   const mobileError = h('p', { class: 'field-error', id: 'mobile-error', 'aria-live': 'polite' });
   const code = h('input', { id: 'code', type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 6, 'aria-describedby': 'code-hint code-error' });
   const codeError = h('p', { class: 'field-error', id: 'code-error', 'aria-live': 'polite' });
-  const codeStep = h('div', { class: 'field', hidden: true }, h('label', { for: 'code' }, '短信验证码'), h('p', { class: 'hint', id: 'code-hint' }, '6 位数字，10 分钟内有效'), code, codeError);
+  const codeHint = h('p', { class: 'hint', id: 'code-hint' }, '短信中的 6 位数字');
+  const codeStep = h('div', { class: 'field', hidden: true }, h('label', { for: 'code' }, '短信验证码'), codeHint, code, codeError);
   const signIn = h('button', { type: 'submit', hidden: true }, '登录');
   const send = h('button', { type: 'button', class: 'secondary' }, '获取验证码');
   const status = h('p', { class: 'hint', 'aria-live': 'polite' });
@@ -128,13 +129,14 @@ function signInView() {
     const number = checkMobile();
     if (!number) return mobile.focus();
     send.disabled = true;
-    const answer = await api<{ resendAfterSeconds: number }>('POST', '/v1/applicant/sign-in-codes', { mobile: number });
+    const answer = await api<{ resendAfterSeconds: number; expiresInSeconds: number }>('POST', '/v1/applicant/sign-in-codes', { mobile: number });
     if (!answer.ok) {
       send.disabled = false;
       mobileError.textContent = answer.error.message;
       return;
     }
     status.textContent = `验证码已发送至 ${number.slice(0, 3)}****${number.slice(7)}，请查收短信。`;
+    codeHint.textContent = `6 位数字，${Math.round(answer.body.expiresInSeconds / 60)} 分钟内有效`;
     codeStep.hidden = false;
     signIn.hidden = false;
     code.focus();
@@ -453,7 +455,43 @@ async function applicationView(id: string) {
         ),
       ),
       h('details', {}, h('summary', {}, '时限怎么计算'), h('ul', {}, s.workingTime.rules.map((rule) => h('li', {}, rule)))),
+      withdrawable(status) ? withdrawal(status) : null,
     ]);
+  };
+
+  /** Until the licence is issued the applicant may withdraw (the gateway decides; a refusal says why). */
+  const withdrawable = (status: ApplicationStatus) =>
+    (status.state === 'in_progress' || status.state === 'needs_correction') && status.steps.find((st) => st.step === 'business-licence')?.state !== 'done';
+  const withdrawal = (status: ApplicationStatus) => {
+    const reason = h('textarea', { id: 'withdraw-reason', rows: 2, maxlength: 500 });
+    const error = h('div', { 'aria-live': 'polite' });
+    const confirm = h(
+      'button',
+      {
+        type: 'button',
+        class: 'secondary',
+        onclick: async () => {
+          clear(error);
+          confirm.disabled = true;
+          const answer = await api<ApplicationStatus>('POST', `/v1/applications/${status.id}/withdrawal`, reason.value.trim() ? { reason: reason.value } : {});
+          confirm.disabled = false;
+          if (!answer.ok) return append(error, [errorBox(answer.error.message)]);
+          announce('申请已撤回');
+          update(answer.body);
+        },
+      },
+      '确认撤回申请',
+    );
+    return h(
+      'details',
+      { class: 'withdraw' },
+      h('summary', {}, '撤回申请'),
+      h('p', {}, '营业执照核发前可以撤回；撤回后各部门停止办理，不能恢复，需要时请重新申请。'),
+      h('label', { for: 'withdraw-reason' }, '撤回原因', h('span', { class: 'optional' }, '（选填）')),
+      reason,
+      h('div', { class: 'actions' }, confirm),
+      error,
+    );
   };
 
   const renderCorrection = async (status: ApplicationStatus) => {
@@ -563,7 +601,8 @@ async function applicationView(id: string) {
         },
         h('h2', { id: 'rating-title' }, '好差评：请评价本次服务'),
         h('p', { class: 'hint' }, '按全国政务服务“好差评”五级评价；“不满意”和“非常不满意”的评价，服务中心将回访并整改。'),
-        groups,
+        groups.filter((g) => g.dataset.target === 'overall'),
+        h('details', { class: 'per-department' }, h('summary', {}, '分别评价各部门（选填）'), groups.filter((g) => g.dataset.target !== 'overall')),
         h('div', { class: 'actions' }, h('button', { type: 'submit' }, '提交评价')),
         error,
       ),
