@@ -149,6 +149,7 @@ function signInView() {
       novalidate: true,
       onsubmit: async (event: Event) => {
         event.preventDefault();
+        if (codeStep.hidden) return send.click(); // Enter in the number field asks for the code
         const number = checkMobile();
         const parsed = SignInCode.safeParse(code.value.trim());
         codeError.textContent = parsed.success ? '' : '请输入短信中的 6 位数字验证码';
