@@ -30,7 +30,9 @@ else {
     await correction.waitFor({ timeout: 60_000 });
     await correction.locator('[data-error-for="companyName"] .reason').getByText(/名称重复/).waitFor();
     t.equal(await correction.locator('[data-path="companyName"]').isEditable(), true, 'the rejected field can be changed');
-    t.equal(await correction.locator('[data-path="legalRepresentative.name"]').isEditable(), false, 'the rest is locked');
+    t.equal(await correction.locator('[data-path="legalRepresentative.name"]').count(), 0, 'the rest is not asked again');
+    t.same(await correction.locator('h2').allTextContents(), ['补正材料', '企业基本信息'], 'only the section with the rejected field');
+    t.equal(await correction.locator('[data-path="entityType"]').first().isDisabled(), true, 'its other fields are shown, locked');
     t.equal(await correction.locator('[data-path="companyName"]').inputValue(), form.companyName, 'the form as submitted');
     await checkState(t, page, 'portal-desktop-20-correction-requested');
 

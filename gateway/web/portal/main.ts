@@ -455,15 +455,15 @@ async function applicationView(id: string) {
           ),
         ),
       ),
-      h('details', {}, h('summary', {}, '时限怎么计算'), h('ul', {}, s.workingTime.rules.map((rule) => h('li', {}, rule)))),
-      withdrawable(status) ? withdrawal(status) : null,
     ]);
   };
+  // Drawn once, outside the part redrawn on every event (an open <details> must stay open).
+  const rulesPart = h('details', {}, h('summary', {}, '时限怎么计算'), h('ul', {}, s.workingTime.rules.map((rule) => h('li', {}, rule))));
 
   /** Until the licence is issued the applicant may withdraw (the gateway decides; a refusal says why). */
   const withdrawable = (status: ApplicationStatus) =>
     (status.state === 'in_progress' || status.state === 'needs_correction') && status.steps.find((st) => st.step === 'business-licence')?.state !== 'done';
-  const withdrawal = (status: ApplicationStatus) => {
+  const withdrawal = (id: string) => {
     const reason = h('textarea', { id: 'withdraw-reason', rows: 2, maxlength: 500 });
     const error = h('div', { 'aria-live': 'polite' });
     const confirm = h(
@@ -474,7 +474,7 @@ async function applicationView(id: string) {
         onclick: async () => {
           clear(error);
           confirm.disabled = true;
-          const answer = await api<ApplicationStatus>('POST', `/v1/applications/${status.id}/withdrawal`, reason.value.trim() ? { reason: reason.value } : {});
+          const answer = await api<ApplicationStatus>('POST', `/v1/applications/${id}/withdrawal`, reason.value.trim() ? { reason: reason.value } : {});
           confirm.disabled = false;
           if (!answer.ok) return append(error, [errorBox(answer.error.message)]);
           announce('申请已撤回');
@@ -610,9 +610,11 @@ async function applicationView(id: string) {
     ]);
   };
 
+  const withdrawPart = withdrawal(id);
   const update = (status: ApplicationStatus) => {
     current = status;
     renderStatus(status);
+    withdrawPart.hidden = !withdrawable(status);
     void renderCorrection(status);
     void renderRating(status);
   };
@@ -643,6 +645,8 @@ async function applicationView(id: string) {
     h('h1', {}, current.companyName),
     h('p', { class: 'small' }, `申请编号 ${current.id} · 提交于 ${when(current.submittedAt)}`),
     statusPart,
+    rulesPart,
+    withdrawPart,
     correctionPart,
     ratingPart,
     h('section', { 'aria-labelledby': 'history-title' }, h('h2', { id: 'history-title' }, '办理记录'), history),
