@@ -124,7 +124,8 @@ t.test('a department that checks the signature but not its age fails refuses-sta
   t.same(withStatus(stale, 'pass'), ALL.filter((id) => id !== 'refuses-stale-signature'));
   const replayed = await runAgainstBroken(t, { acceptReplayed: true });
   t.same(withStatus(replayed, 'fail'), ['refuses-replay']);
-  t.match(replayed.find((r) => r.check === 'refuses-replay')!.reason, /same signed request \(same nonce, same bytes\) sent a second time got HTTP 202/);
+  // 202 while the request is in progress; 200 if its callback delay passed before the replay (a loaded machine).
+  t.match(replayed.find((r) => r.check === 'refuses-replay')!.reason, /same signed request \(same nonce, same bytes\) sent a second time got HTTP 20[02]/);
 });
 
 t.test('a department that never calls back fails callback-arrives; the checks that inspect callbacks skip', async (t) => {
