@@ -19,10 +19,9 @@ export default tseslint.config(
     },
   },
   {
-    // The applicant page's script runs in the browser, as a classic script.
-    files: ['gateway/web/assets/**/*.js'],
+    // The portal's code runs in the browser (bundled by gateway/web/bundle.ts).
+    files: ['gateway/web/portal/**/*.ts'],
     languageOptions: {
-      sourceType: 'script',
       globals: globals.browser,
     },
   },

@@ -69,6 +69,8 @@ export const Shareholder = z
 
 export const SealKind = z.enum(['company', 'finance', 'invoice', 'contract', 'legal_representative']);
 export const SealMaterial = z.enum(['photosensitive', 'rubber', 'copper']);
+/** Who pays the maker: the city (政府买单, for the seals and materials it covers) or the applicant at the maker's published price. */
+export const SealPayment = z.enum(['government', 'applicant']);
 export const SealOrder = z
   .strictObject({
     kinds: z
@@ -78,6 +80,7 @@ export const SealOrder = z
       .refine((kinds) => kinds.includes('company'), 'seal_kinds.company_required' satisfies FieldMessageKey),
     material: SealMaterial,
     makerId: identifier().regex(/^SM\d{4}$/, 'seal_maker.format' satisfies FieldMessageKey),
+    payment: SealPayment.default('government'),
   })
   .meta({ id: 'SealOrder' });
 

@@ -4,6 +4,7 @@ import {
   BankDetails,
   CreditCode,
   Delivery,
+  DivisionCode,
   EntityType,
   HousingFundDetails,
   InvoiceKind,
@@ -45,6 +46,42 @@ export const BusinessLicenceResult = z
     eLicenceUrl: z.url(),
   })
   .meta({ id: 'BusinessLicenceResult' });
+
+// ── business-licence: the name pre-check (名称自主申报/查重) ───────────────────────────────────
+// A synchronous, read-only operation of the market regulator, asked while the applicant types:
+// POST {department}/name-checks, signed like every gateway request, answered 200 with the verdict.
+// Nothing is reserved: the name is checked again when the licence is applied for.
+
+export const NAME_CHECK_PATH = '/name-checks';
+
+/** Why a name cannot be registered: 重名, 禁用字词, 行业表述不规范, 组织形式与企业类型不符. */
+export const NameCheckReasonCode = z.enum(['duplicate', 'forbidden_word', 'industry_wording', 'organisation_form']).meta({ id: 'NameCheckReasonCode' });
+export type NameCheckReasonCode = z.infer<typeof NameCheckReasonCode>;
+
+export const NameCheckRequest = z
+  .strictObject({
+    name: z.string().min(1).max(100).describe('The full proposed name: place, trade name, industry and legal form'),
+    entityType: EntityType,
+    divisionCode: DivisionCode.describe('Division of the registered address (the registration authority)'),
+    businessScope: z.string().max(2000).optional().describe('When given, the industry wording of the name is checked against it'),
+  })
+  .meta({ id: 'NameCheckRequest' });
+export type NameCheckRequest = z.infer<typeof NameCheckRequest>;
+
+export const NameCheckReason = z
+  .object({
+    code: NameCheckReasonCode,
+    message: z.string().describe("The department's explanation, for a person"),
+    term: z.string().optional().describe('The word, or the registered name, the reason is about'),
+  })
+  .meta({ id: 'NameCheckReason' });
+export type NameCheckReason = z.infer<typeof NameCheckReason>;
+
+export const NameCheckAnswer = z
+  .object({ name: z.string(), available: z.boolean(), reasons: z.array(NameCheckReason) })
+  .refine((answer) => answer.available === (answer.reasons.length === 0), 'available is true exactly when there is no reason')
+  .meta({ id: 'NameCheckAnswer' });
+export type NameCheckAnswer = z.infer<typeof NameCheckAnswer>;
 
 // ── seal-engraving (公安 + licensed seal maker) ───────────────────────────────────────────────
 const SealCode = z.string().regex(/^\d{13}$/, 'seal_code.format' satisfies FieldMessageKey);

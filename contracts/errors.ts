@@ -330,6 +330,50 @@ export const ERRORS = {
       zh: '本网关没有该编号的模拟（仅在内存中保留最近几次结果，重启后清空），请重新运行。',
     },
   },
+  // ── the applicant's portal (drafts, name pre-check, ratings) ──
+  NAME_CHECK_UNAVAILABLE: {
+    status: 503,
+    message: {
+      en: "The market regulator's name check does not answer right now; go on filling in the form and check the name again in a minute (it is checked again when the licence is applied for).",
+      zh: '市场监管部门的名称查重服务暂时无法访问，您可以继续填写，稍后再查（申请营业执照时还会再次核查名称）。',
+    },
+  },
+  DRAFT_NOT_FOUND: {
+    status: 404,
+    message: { en: 'You have no draft with this id; open your drafts from "my applications".', zh: '没有该草稿，请从“我的申请”中打开草稿。' },
+  },
+  DRAFT_ALREADY_SUBMITTED: {
+    status: 409,
+    message: {
+      en: 'This draft has already been submitted as application {applicationId}; it cannot be changed or submitted again. Open the application to follow it.',
+      zh: '该草稿已提交（申请编号 {applicationId}），不能再修改或重复提交，请打开该申请查看办理进度。',
+    },
+  },
+  DRAFT_LIMIT_REACHED: {
+    status: 409,
+    message: {
+      en: 'You have {limit} drafts already; submit or delete one before starting another.',
+      zh: '您已有 {limit} 份草稿，请先提交或删除其中一份再新建。',
+    },
+  },
+  RATING_NOT_OPEN: {
+    status: 409,
+    message: {
+      en: 'The service can be rated once the application is completed or withdrawn.',
+      zh: '申请办结或撤回后才能评价。',
+    },
+  },
+  RATING_ALREADY_GIVEN: {
+    status: 409,
+    message: {
+      en: 'This application (or this department on it) has already been rated; each rating is given once.',
+      zh: '该申请（或该部门）已经评价过，每项只能评价一次。',
+    },
+  },
+  RATING_NOT_FOUND: {
+    status: 404,
+    message: { en: 'No rating of this application and department; list them with GET /v1/ops/ratings.', zh: '没有该申请和部门的评价，可用“GET /v1/ops/ratings”查看评价。' },
+  },
   NOT_FOUND: {
     status: 404,
     message: { en: 'No such route; see GET /docs for the API.', zh: '没有该接口，接口说明见“GET /docs”。' },

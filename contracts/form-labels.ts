@@ -123,6 +123,13 @@ export const APPLICATION_FORM_FIELDS: Readonly<Record<string, FieldText>> = {
     hint: { en: 'Id of a licensed seal maker of your choice', zh: '自选的备案刻章企业编号' },
     example: 'SM0001',
   },
+  'sealOrder.payment': {
+    label: { en: 'Who pays', zh: '付费方式' },
+    hint: {
+      en: 'The city pays for the basic seals in the standard material; other seals or materials at the maker\'s published price',
+      zh: '政府为新开办企业免费刻制基本印章（标准材质）；其他印章或材质按刻章企业公示价格自费',
+    },
+  },
   tax: { label: { en: 'Tax and invoices', zh: '税务与发票' } },
   'tax.taxpayerType': { label: { en: 'Taxpayer type', zh: '纳税人类型' }, hint: { en: 'Most new companies start small-scale', zh: '新办企业一般为小规模纳税人' } },
   'tax.invoices': { label: { en: 'First invoices', zh: '首次申领发票' }, hint: { en: 'One line per kind of invoice', zh: '每种发票填写一行' } },
@@ -170,6 +177,10 @@ export const APPLICATION_FORM_VALUES: Readonly<Record<string, Readonly<Record<st
     photosensitive: { en: 'Photosensitive', zh: '光敏' },
     rubber: { en: 'Rubber', zh: '橡胶' },
     copper: { en: 'Copper', zh: '铜质' },
+  },
+  'sealOrder.payment': {
+    government: { en: 'Paid by the city (free)', zh: '政府买单（免费）' },
+    applicant: { en: "I pay the maker's published price", zh: '自费（按公示价格）' },
   },
   'tax.taxpayerType': {
     small_scale: { en: 'Small-scale taxpayer', zh: '小规模纳税人' },

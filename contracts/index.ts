@@ -16,3 +16,5 @@ export * from './form-description.ts';
 export * from './form-labels.ts';
 export * from './ops-console.ts';
 export * from './simulation.ts';
+export * from './reference.ts';
+export * from './portal.ts';

@@ -201,6 +201,36 @@ export const FIELD_MESSAGES = {
     en: 'The calendar cannot answer for this number of working days: {reason}',
     zh: '无法按该工作日数计算：工作日数须为正数，按上下午计时（“session”）时须为 0.5 的倍数',
   },
+  // ── the name pre-check (名称自主申报/查重) ──
+  'name_check.duplicate': {
+    en: 'A company named “{term}” is already registered; choose another trade name',
+    zh: '重名：已有企业登记为“{term}”，请更换字号',
+  },
+  'name_check.forbidden_word': {
+    en: 'The name contains “{term}”, which a company name may not use without approval; remove it',
+    zh: '禁用字词：名称中含有“{term}”，未经批准不得使用，请删除',
+  },
+  'name_check.industry_missing': {
+    en: 'Industry wording: the name must say what the company does, e.g. “科技” (technology), “商贸” (trade), “餐饮” (catering)',
+    zh: '行业表述不规范：名称中应含有行业或经营特点表述，例如“科技”“商贸”“餐饮”',
+  },
+  'name_check.industry_mismatch': {
+    en: 'Industry wording: “{term}” in the name does not match the business scope; change the name or the scope',
+    zh: '行业表述不规范：名称中的行业表述“{term}”与经营范围不一致，请修改名称或经营范围',
+  },
+  'name_check.organisation_form': {
+    en: 'The legal form in the name does not match the type of company: the name must end with “{term}”',
+    zh: '组织形式与企业类型不符：该类企业的名称应以“{term}”结尾',
+  },
+  'name_check.organisation_form_not_company': {
+    en: 'The legal form in the name does not match the type of company: a sole proprietorship or a partnership may not call itself “{term}”',
+    zh: '组织形式与企业类型不符：个人独资企业和合伙企业的名称不得使用“{term}”',
+  },
+  'rating.target_not_involved': {
+    en: 'This department did not work on the application; rate "overall" or a department that did',
+    zh: '该部门未办理此申请，请评价“overall”（整体）或实际办理的部门',
+  },
+  'rating.duplicate_target': { en: 'Rate each department once', zh: '每个部门只能评价一次' },
   'callback.reasons_required': { en: 'A rejection needs at least one reason', zh: '退回时至少需要一条理由' },
   // ── simulation scenarios (contracts/simulation.ts) ──
   'simulation.clock_time': { en: 'Use a 24-hour HH:MM time, e.g. 09:00', zh: '请使用 24 小时制“HH:MM”时间，例如“09:00”' },

@@ -3,6 +3,7 @@ import type { FieldMessageKey } from './messages.ts';
 import { ApplicationState, SlaState, StepState } from './status.ts';
 import { StepId } from './steps.ts';
 import { OPEN_SLA_STATES } from './ops-labels.ts';
+import { RatingSummary } from './portal.ts';
 
 // What the ops console (/ops) and the ops API behind it answer (docs/operations.md "The console"):
 // the live SLA board, the application list with search, one application's whole story, department
@@ -273,7 +274,7 @@ export const MonthlyReport = z
       breaches: z.number().int().describe('Applications that missed the 3-working-day promise (finished late, or open and past it)'),
       open: z.number().int(),
     }),
-    ratings: z.null().describe('好差评 ratings: no ratings source is connected to this gateway yet'),
+    ratings: z.array(RatingSummary).describe('好差评 given in the month: the whole service ("overall") and each department'),
   })
   .meta({ id: 'MonthlyReport' });
 export type MonthlyReport = z.infer<typeof MonthlyReport>;

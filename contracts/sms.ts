@@ -38,16 +38,31 @@ export const SMS_TEMPLATE_PARAMETERS = {
 /** The registered text of each template; {name} is replaced by the parameter of that name. */
 export const SMS_TEMPLATE_TEXT: Readonly<Record<SmsTemplate, string>> = {
   sign_in_code: '【全链通】您的登录验证码是{code}，{validMinutes}分钟内有效。请勿将验证码告诉他人；如非本人操作，请忽略本短信。',
-  correction_needed: '【全链通】您提交的“{companyName}”开办申请需要补正，请登录企业开办服务查看补正意见（申请编号 {applicationId}）。',
-  application_completed: '【全链通】“{companyName}”企业开办已全部办结，请登录企业开办服务查看营业执照、印章、发票等办理结果（申请编号 {applicationId}）。',
+  correction_needed:
+    '【全链通】您提交的“{companyName}”开办申请需要补正：请用本手机号登录企业开办服务，在“我的申请”中查看部门的补正意见，只改需要更正的内容后提交（申请编号 {applicationId}）。补正期间办理时限暂停计算。',
+  application_completed:
+    '【全链通】“{companyName}”企业开办已全部办结：请用本手机号登录企业开办服务，在“我的申请”中查看营业执照、印章、发票、社保、银行账户和寄递结果，打印办结通知书，并对本次服务作出评价（申请编号 {applicationId}）。',
   ops_escalation: '【全链通】政务服务中心提请协办：“{companyName}”企业开办申请（编号 {applicationId}）的{step}环节{situation}，请尽快处理并回复服务中心。',
+};
+
+/**
+ * The same templates in English, for a deployment or a recipient that asks for English (the
+ * registered text the carrier sends is SMS_TEMPLATE_TEXT; this keeps both wordings in one place).
+ */
+export const SMS_TEMPLATE_TEXT_EN: Readonly<Record<SmsTemplate, string>> = {
+  sign_in_code: '[Quanliantong] Your sign-in code is {code}, valid for {validMinutes} minutes. Do not tell anyone this code; if you did not ask for it, ignore this message.',
+  correction_needed:
+    '[Quanliantong] Your application to open “{companyName}” needs a correction: sign in to the business-opening service with this number, read the department’s reasons under “My applications”, change only what they ask for and send it (application {applicationId}). The time limit is paused meanwhile.',
+  application_completed:
+    '[Quanliantong] Everything for “{companyName}” is done: sign in with this number to see the business licence, seals, invoices, social insurance, bank account and delivery under “My applications”, print the completion notice and rate the service (application {applicationId}).',
+  ops_escalation: '[Quanliantong] The service centre asks for your help: the {step} step of the application to open “{companyName}” (application {applicationId}) {situation}; please deal with it and reply to the service centre.',
 };
 
 export type SmsParameters<T extends SmsTemplate> = z.infer<(typeof SMS_TEMPLATE_PARAMETERS)[T]>;
 
 /** The text a template produces with its parameters (what the recipient reads). */
-export function renderSmsText<T extends SmsTemplate>(template: T, parameters: SmsParameters<T>): string {
-  return SMS_TEMPLATE_TEXT[template].replace(/\{(\w+)\}/g, (whole, name: string) => {
+export function renderSmsText<T extends SmsTemplate>(template: T, parameters: SmsParameters<T>, language: 'zh' | 'en' = 'zh'): string {
+  return (language === 'en' ? SMS_TEMPLATE_TEXT_EN : SMS_TEMPLATE_TEXT)[template].replace(/\{(\w+)\}/g, (whole, name: string) => {
     const value = (parameters as Record<string, unknown>)[name];
     return value === undefined ? whole : String(value);
   });

@@ -28,6 +28,8 @@ import { opsAccessRoutes } from './routes/ops-access.ts';
 import { opsConsoleRoutes } from './routes/ops-console.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { simulationRoutes } from './routes/simulations.ts';
+import { portalRoutes } from './routes/portal.ts';
+import { referenceRoutes } from './routes/reference.ts';
 import { systemRoutes } from './routes/system.ts';
 import { validatorCompiler } from './validation.ts';
 import { webAssetRoutes } from './web/static.ts';
@@ -278,6 +280,8 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   await app.register(opsAccessRoutes(deps));
   await app.register(opsConsoleRoutes(deps));
   await app.register(simulationRoutes(deps));
+  await app.register(referenceRoutes(deps, protections));
+  await app.register(portalRoutes(deps, protections));
   return app as unknown as FastifyInstance;
 }
 

@@ -11,10 +11,10 @@ import { createSocialInsuranceMock, socialInsurance } from './social-insurance/i
 import { createTaxInvoiceMock, taxInvoice } from './tax-invoice/index.ts';
 
 export { BANK_ACCOUNT_REJECTIONS } from './bank-account/index.ts';
-export { BUSINESS_LICENCE_REJECTIONS } from './business-licence/index.ts';
+export { BUSINESS_LICENCE_REJECTIONS, FORBIDDEN_WORDS, INDUSTRY_TERMS, REGISTERED_NAMES, checkName as checkCompanyName } from './business-licence/index.ts';
 export { HOUSING_FUND_REJECTIONS } from './housing-provident-fund/index.ts';
 export { POSTAL_DELIVERY_REJECTIONS } from './postal-delivery/index.ts';
-export { SEAL_ENGRAVING_REJECTIONS, SEAL_MAKERS } from './seal-engraving/index.ts';
+export { SEAL_ENGRAVING_REJECTIONS, SEAL_MAKERS, checkSealOrder } from './seal-engraving/index.ts';
 export { SOCIAL_INSURANCE_REJECTIONS } from './social-insurance/index.ts';
 export { TAX_INVOICE_REJECTIONS } from './tax-invoice/index.ts';
 export {

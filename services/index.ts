@@ -23,6 +23,8 @@ export type {
 export { DEFAULT_BREAKER, DEFAULT_TIMEOUT_MS, DEPARTMENT_FAILURES, MAX_ANSWER_BYTES, parseRetryAfter, retryDelayMs } from './http.ts';
 export type { DepartmentFailureCode, RetryPolicy } from './http.ts';
 export { SMS_DEFAULT_TIMEOUT_MS, SMS_FAILURES, createSmsAdapter } from './sms/index.ts';
+export { NAME_CHECK_TIMEOUT_MS, canCheckNames } from './business-licence/index.ts';
+export type { BusinessLicenceAdapter, NameCheckOutcome } from './business-licence/index.ts';
 export type { SmsAdapter, SmsAdapterOptions, SmsFailureCode, SmsOutcome } from './sms/index.ts';
 export {
   createBankAccountAdapter,

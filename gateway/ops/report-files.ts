@@ -6,7 +6,8 @@ import { stringify } from 'csv-stringify/sync';
 import ExcelJS from 'exceljs';
 import { STEP_LABELS_ZH, type MonthlyReport, type ReportTrend, type StepId } from '../../contracts/index.ts';
 
-export const CSV_COLUMNS = ['month', 'step', 'department', 'handled', 'on_time', 'on_time_percent', 'median_working_hours', 'p90_working_hours', 'breaches', 'open'] as const;
+/** Stable columns; the ratings (好差评) of each row's target come last. */
+export const CSV_COLUMNS = ['month', 'step', 'department', 'handled', 'on_time', 'on_time_percent', 'median_working_hours', 'p90_working_hours', 'breaches', 'open', 'ratings', 'average_rating', 'poor_ratings', 'satisfied_percent'] as const;
 /** The overall promise's row: `step` is "overall". */
 export const OVERALL_DEPARTMENT = '全部申请（3 个工作日承诺） (all applications, 3-working-day promise)';
 const BOM = '\uFEFF';
@@ -16,9 +17,14 @@ const blank = (n: number | null) => (n === null ? '' : n);
 
 function rows(report: MonthlyReport): Array<Array<string | number>> {
   const o = report.overall;
+  const rated = new Map(report.ratings.map((r) => [r.target as string, r]));
+  const ratings = (target: string) => {
+    const r = rated.get(target);
+    return [r?.count ?? 0, blank(r?.average ?? null), r?.poor ?? 0, blank(r?.satisfiedPercent ?? null)];
+  };
   return [
-    ...report.departments.map((d) => [report.month, d.step, d.department, d.handled, d.onTime, blank(d.onTimePercent), blank(d.medianWorkingHours), blank(d.p90WorkingHours), d.breaches, d.open]),
-    [report.month, 'overall', OVERALL_DEPARTMENT, o.completed, o.onTime, blank(o.onTimePercent), blank(o.medianWorkingHours), blank(o.p90WorkingHours), o.breaches, o.open],
+    ...report.departments.map((d) => [report.month, d.step, d.department, d.handled, d.onTime, blank(d.onTimePercent), blank(d.medianWorkingHours), blank(d.p90WorkingHours), d.breaches, d.open, ...ratings(d.step)]),
+    [report.month, 'overall', OVERALL_DEPARTMENT, o.completed, o.onTime, blank(o.onTimePercent), blank(o.medianWorkingHours), blank(o.p90WorkingHours), o.breaches, o.open, ...ratings('overall')],
   ];
 }
 
@@ -26,7 +32,7 @@ export function reportCsv(report: MonthlyReport): string {
   return BOM + stringify(rows(report), { header: true, columns: [...CSV_COLUMNS] });
 }
 
-const HEADERS_ZH = ['月份', '环节', '部门', '办结数', '按时办结', '按时率 %', '中位用时（工作小时）', 'P90 用时（工作小时）', '超时数', '在办数'];
+const HEADERS_ZH = ['月份', '环节', '部门', '办结数', '按时办结', '按时率 %', '中位用时（工作小时）', 'P90 用时（工作小时）', '超时数', '在办数', '评价数', '平均评分', '差评数', '满意率 %'];
 
 export async function reportWorkbook(report: MonthlyReport, trend: ReportTrend): Promise<Buffer> {
   const workbook = new ExcelJS.Workbook();

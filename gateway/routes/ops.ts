@@ -166,7 +166,7 @@ export const opsRoutes =
     async function report(month: string) {
       const range = shanghaiMonthRange(month);
       const [finished, open] = await Promise.all([store.finishedClockStats(range.from, range.to), store.openClockStats(range.to)]);
-      return monthlyReport(month, steps, finished, open, clock.now());
+      return monthlyReport(month, steps, finished, open, clock.now(), await store.countRatings(range.from, range.to));
     }
     async function trend(to: string, months: number) {
       const list = Array.from({ length: months }, (_, i) => addMonths(to, i - months + 1));
@@ -181,7 +181,7 @@ export const opsRoutes =
         schema: {
           tags: ['ops'],
           summary:
-            'Per-department monthly report (Asia/Shanghai month): handled, on-time %, median and p90 working hours, breaches, open, and the overall promise. JSON; CSV (UTF-8 with BOM, with the overall row) with Accept: text/csv or format=csv; an Excel workbook with format=xlsx (viewer)',
+            'Per-department monthly report (Asia/Shanghai month): handled, on-time %, median and p90 working hours, breaches, open, the overall promise and the ratings (好差评) given in the month. JSON; CSV (UTF-8 with BOM, with the overall row) with Accept: text/csv or format=csv; an Excel workbook with format=xlsx (viewer)',
           querystring: z.object({
             month: MonthString,
             format: z.enum(['json', 'csv', 'xlsx']).optional().describe('Overrides the Accept header'),

@@ -7,7 +7,7 @@ import type { GatewayDeps } from '../deps.ts';
 import { ApiError, fieldDetails } from '../errors.ts';
 import { OVERALL_WINDOW_WORKING_DAYS } from '../orchestration/steps.ts';
 import { OPEN_CLOCK_STATES, type EffectKind } from '../store/index.ts';
-import { applicantPage } from '../web/applicant-page.ts';
+import { portalPage } from '../web/portal-page.ts';
 import exampleApplication from '../web/example-application.json' with { type: 'json' };
 
 const HOUR_MS = 3_600_000;
@@ -18,7 +18,7 @@ export const systemRoutes =
   async (app) => {
     // Parsed once: the sample must stay a valid application (a broken one fails at start, in every test).
     const example = ApplicationForm.parse(exampleApplication);
-    const page = applicantPage(JSON.stringify(exampleApplication, null, 2));
+    const page = portalPage();
     app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
 
     app.get(

@@ -2,7 +2,7 @@
 // of the SLA board and the monthly report, and the trend, shaped from the aggregates the store
 // computes in SQL (store/ops-queries.ts). Pure: no I/O, no clock of its own.
 
-import { DEPARTMENT_NAMES, type DepartmentPerformance, type MonthlyReport, type ReportTrend, type StepId } from '../../contracts/index.ts';
+import { DEPARTMENT_NAMES, isPoorRating, type DepartmentPerformance, type MonthlyReport, type RatingSummary, type RatingTarget, type ReportTrend, type StepId } from '../../contracts/index.ts';
 import type { FinishedClockStats, MonthlyClockStats, OpenClockStats } from '../store/types.ts';
 
 export { ClockSummary, DepartmentPerformance, MonthlyReport, SlaOverview } from '../../contracts/index.ts';
@@ -61,7 +61,34 @@ export function shanghaiMonthOf(at: Date): string {
   return new Date(at.getTime() + 8 * HOUR_MS).toISOString().slice(0, 7);
 }
 
-export function monthlyReport(month: string, steps: readonly StepId[], finished: readonly FinishedClockStats[], open: readonly OpenClockStats[], now: Date): MonthlyReport {
+/** Ratings of one period per target ("overall" first, then the steps), from counts per level. */
+export function ratingSummaries(steps: readonly StepId[], counts: ReadonlyArray<{ target: string; level: number; count: number }>): RatingSummary[] {
+  const targets: RatingTarget[] = ['overall', ...steps];
+  return targets.map((target) => {
+    const byLevel = { '1': 0, '2': 0, '3': 0, '4': 0, '5': 0 };
+    for (const c of counts) if (c.target === target && c.level >= 1 && c.level <= 5) byLevel[String(c.level) as keyof typeof byLevel] += c.count;
+    const levels = Object.entries(byLevel).map(([level, n]) => ({ level: Number(level), n }));
+    const count = levels.reduce((sum, l) => sum + l.n, 0);
+    const poor = levels.filter((l) => isPoorRating(l.level)).reduce((sum, l) => sum + l.n, 0);
+    return {
+      target,
+      count,
+      average: count ? round2(levels.reduce((sum, l) => sum + l.level * l.n, 0) / count) : null,
+      byLevel,
+      poor,
+      satisfiedPercent: count ? round2(((count - poor) / count) * 100) : null,
+    };
+  });
+}
+
+export function monthlyReport(
+  month: string,
+  steps: readonly StepId[],
+  finished: readonly FinishedClockStats[],
+  open: readonly OpenClockStats[],
+  now: Date,
+  ratingCounts: ReadonlyArray<{ target: string; level: number; count: number }> = [],
+): MonthlyReport {
   const overall = finished.find((f) => f.clock === 'overall');
   const overallOpen = open.find((o) => o.clock === 'overall');
   const completed = overall?.handled ?? 0;
@@ -79,7 +106,7 @@ export function monthlyReport(month: string, steps: readonly StepId[], finished:
       breaches: completed - onTime + (overallOpen?.breached ?? 0),
       open: overallOpen?.open ?? 0,
     },
-    ratings: null,
+    ratings: ratingSummaries(steps, ratingCounts),
   };
 }
 

@@ -174,9 +174,33 @@ export interface OpsEscalationsTable {
   deliveries: Value;
 }
 
+// ── the portal (migration 6; portal.ts) ──────────────────────────────────────────────────────
+export interface DraftsTable {
+  id: string;
+  account_id: string;
+  form: Value;
+  company_name: string | null;
+  created_at: Value;
+  updated_at: Value;
+}
+export interface RatingsTable {
+  application_id: string;
+  target: string;
+  level: number;
+  comment: string | null;
+  poor: Value;
+  rated_by: string;
+  rated_at: Value;
+  follow_up_at: Value;
+  follow_up_by: string | null;
+  follow_up_note: string | null;
+}
+
 export interface DatabaseSchema {
   ops_notes: OpsNotesTable;
   ops_escalations: OpsEscalationsTable;
+  drafts: DraftsTable;
+  ratings: RatingsTable;
   accounts: AccountsTable;
   sign_in_codes: SignInCodesTable;
   sessions: SessionsTable;

@@ -10,6 +10,7 @@ import { selectApplications, toApplication, toClock, toEffect, toEvent } from '.
 import { createTransitionWriter } from './transitions.ts';
 import { createIdentityStore } from './identity.ts';
 import { createOpsQueries } from './ops-queries.ts';
+import { createPortalStore } from './portal.ts';
 import type { ApplicationState } from '../../contracts/index.ts';
 import { OPEN_CLOCK_STATES, type Effect, type Json, type OpenClockState, type Store, type StoreChange } from './types.ts';
 
@@ -56,6 +57,7 @@ export function createStore(database: Database, options: StoreOptions = {}): Sto
     kind: d.kind,
     ...createIdentityStore(database),
     ...createOpsQueries(database),
+    ...createPortalStore(database),
 
     async migrate() {
       // Each migration in its own transaction, after the migration lock (PostgreSQL: an advisory

@@ -304,7 +304,7 @@ export interface DueEffectCount {
   oldestDueAt: string;
 }
 
-export interface Store extends TransitionsPort, ApplicationsPort, OutboxPort, EventLogPort, ClocksPort, CalendarPort, MonitoringPort, IdentityStore, OpsQueriesPort {
+export interface Store extends TransitionsPort, ApplicationsPort, OutboxPort, EventLogPort, ClocksPort, CalendarPort, MonitoringPort, IdentityStore, OpsQueriesPort, PortalStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations under a lock; safe when several instances start at once. */
   migrate(): Promise<void>;
@@ -591,4 +591,92 @@ export interface OpsQueriesPort {
   listOpsNotes(applicationId: string): Promise<OpsNoteRow[]>;
   addOpsEscalation(escalation: Omit<OpsEscalationRow, 'id'>): Promise<OpsEscalationRow>;
   listOpsEscalations(applicationId: string): Promise<OpsEscalationRow[]>;
+}
+
+// ═════════════════════════════════════════════════════════════════════════════════════════════
+// Portal store: drafts of the application form (per signed-in account) and ratings of the service
+// (好差评). Migration 6, gateway/store/portal.ts. A draft is submitted with the Idempotency-Key
+// "draft-<id>" under its account's scope; whether it was is read from the applications table.
+// ═════════════════════════════════════════════════════════════════════════════════════════════
+
+export interface DraftRow {
+  id: string;
+  accountId: string;
+  form: { [key: string]: Json };
+  companyName: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** The application it became, if it was submitted. */
+  submittedApplicationId: string | null;
+}
+
+export type DraftSaveOutcome =
+  | { ok: true; draft: DraftRow }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'submitted'; applicationId: string };
+
+export type DraftCreateOutcome = { ok: true; draft: DraftRow } | { ok: false; reason: 'limit' };
+
+export interface RatingRow {
+  applicationId: string;
+  /** "overall" or a step id. */
+  target: string;
+  level: number;
+  comment: string | null;
+  poor: boolean;
+  /** The principal that rated ("account:…" or "token:…"). */
+  ratedBy: string;
+  ratedAt: string;
+  followUp: { at: string; by: string; note: string } | null;
+}
+
+export interface NewRating {
+  target: string;
+  level: number;
+  comment: string | null;
+  poor: boolean;
+}
+
+export type AddRatingsOutcome = { ok: true; ratings: RatingRow[] } | { ok: false; reason: 'already_rated'; targets: string[] };
+
+export interface RatingQuery {
+  poor?: boolean;
+  /** Follow-up given (true) or still due (false). */
+  followedUp?: boolean;
+  /** Rated at or after `from` and before `to`. */
+  from?: string;
+  to?: string;
+  limit: number;
+}
+
+export interface RatingCount {
+  target: string;
+  level: number;
+  count: number;
+}
+
+export interface PortalStore {
+  /**
+   * A new draft of the account, unless it already has `limit` unsubmitted ones. The key scope is the
+   * prefix of the applications' idempotency keys for this account ("account:<id>").
+   */
+  createDraft(draft: { id: string; accountId: string; form: { [key: string]: Json }; companyName: string | null; at: string }, limit: number, keyScope: string): Promise<DraftCreateOutcome>;
+  /** The account's draft (another account's is not found). */
+  getDraft(id: string, accountId: string, keyScope: string): Promise<DraftRow | undefined>;
+  /** Replaces the draft's form, unless it was submitted. */
+  saveDraft(id: string, accountId: string, keyScope: string, change: { form: { [key: string]: Json }; companyName: string | null; at: string }): Promise<DraftSaveOutcome>;
+  /** The account's drafts not yet submitted, last changed first. */
+  listDrafts(accountId: string, keyScope: string): Promise<DraftRow[]>;
+  /** Deletes the account's draft; false if there was none. */
+  deleteDraft(id: string, accountId: string): Promise<boolean>;
+
+  /** Records ratings of an application all together, or none if any of their targets was rated already. */
+  addRatings(applicationId: string, ratedBy: string, at: string, ratings: readonly NewRating[]): Promise<AddRatingsOutcome>;
+  listRatings(applicationId: string): Promise<RatingRow[]>;
+  /** Ratings across applications, newest first. */
+  queryRatings(query: RatingQuery): Promise<RatingRow[]>;
+  /** How many ratings of each level per target, rated in [from, to). */
+  countRatings(from: string, to: string): Promise<RatingCount[]>;
+  /** Records the service centre's follow-up of a rating (the first one stays); undefined if there is no such rating. */
+  followUpRating(applicationId: string, target: string, followUp: { at: string; by: string; note: string }): Promise<RatingRow | undefined>;
 }

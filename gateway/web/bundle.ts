@@ -29,6 +29,8 @@ export const WEB_ENTRIES: readonly WebEntry[] = [
   { name: 'console.css', source: 'gateway/web/console/console.css' },
   { name: 'simulation.js', source: 'gateway/web/simulation/main.ts' },
   { name: 'simulation.css', source: 'gateway/web/simulation/simulation.css' },
+  { name: 'portal.js', source: 'gateway/web/portal/main.ts' },
+  { name: 'portal.css', source: 'gateway/web/portal/portal.css' },
 ];
 
 /** One bundled file, ready to serve. */
@@ -65,6 +67,7 @@ export async function buildWebAssets(root: string, options: { minify?: boolean }
     legalComments: 'none',
     charset: 'utf8',
     logLevel: 'silent',
+    plugins: [zodEnglishOnly],
   });
   const byName = new Map(result.outputFiles.map((file) => [relative(join(root, 'out'), file.path), Buffer.from(file.contents)]));
   return WEB_ENTRIES.map((entry) => {
@@ -73,6 +76,18 @@ export async function buildWebAssets(root: string, options: { minify?: boolean }
     return { name: entry.name, contentType: contentTypeOf(entry.name), content };
   });
 }
+
+/**
+ * zod's namespace re-exports its ~40 error-message locales (z.locales), which a page never uses: our
+ * messages come from contracts/messages.ts. Only English, zod's default, is kept (−150 KB unzipped).
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(build: { onResolve(options: { filter: RegExp }, callback: (args: { importer: string }) => { path: string; namespace: string } | undefined): void; onLoad(options: { filter: RegExp; namespace: string }, callback: () => { contents: string; resolveDir: string }): void }) {
+    build.onResolve({ filter: /\/locales\/index\.js$/ }, (args) => (/[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: args.importer, namespace: 'zod-locales' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, () => ({ contents: `export { default as en } from 'zod/v4/locales/en.js';`, resolveDir: here }));
+  },
+};
 
 /** Writes the bundles and their manifest to `dir` (npm run build). */
 export async function writeWebAssets(root: string, dir: string): Promise<WebAsset[]> {

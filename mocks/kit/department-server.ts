@@ -60,6 +60,20 @@ export interface MockStepDefinition<S extends StepId> {
   milestone?(ctx: MockStepContext<S>): StepMilestone<S>;
   /** The final result; in async mode `milestone` is what was reported on acceptance. */
   result(ctx: MockStepContext<S> & { milestone: StepMilestone<S> | undefined }): StepResult<S>;
+  /**
+   * Further operations of this department's protocol (e.g. the market regulator's name check),
+   * registered on the mock's server. They must authenticate the gateway like /requests does.
+   */
+  routes?(ctx: MockRoutesContext<S>): void;
+}
+
+/** What a department's own routes get from the kit. */
+export interface MockRoutesContext<S extends StepId> {
+  app: FastifyInstance;
+  /** Refuses (401) a request the gateway did not sign over this body (POST) or path (GET); true when it may proceed. */
+  authenticated(request: FastifyRequest, reply: FastifyReply): boolean;
+  /** The requests this department completed (e.g. the companies it registered), oldest first. */
+  completed(): Array<StepRequestData<S>>;
 }
 
 export interface MockDepartmentOptions {
@@ -141,6 +155,7 @@ export interface MockDepartment<S extends StepId = StepId> {
 
 interface Entry {
   idempotencyKey: string;
+  data: unknown;
   applicationId: string;
   callbackUrl: string;
   reference: string;
@@ -279,6 +294,7 @@ export async function startMock<S extends StepId>(definition: MockStepDefinition
     const reference = `${definition.referencePrefix}${chinaDate(now)}${String(++referenceSeq).padStart(6, '0')}${randomChars(random, REFERENCE_ALPHABET, 4)}`;
     const entry: Entry = {
       idempotencyKey: envelope.idempotencyKey,
+      data,
       applicationId: envelope.applicationId,
       callbackUrl: envelope.callbackUrl,
       reference,
@@ -531,6 +547,13 @@ export async function startMock<S extends StepId>(definition: MockStepDefinition
   app.post('/_mock/reset', async (_request, reply) => {
     reset();
     return reply.code(204).send();
+  });
+
+  definition.routes?.({
+    app,
+    authenticated: (request, reply) =>
+      authenticated(request, reply, request.method === 'GET' ? request.url.split('?')[0]! : ((request as FastifyRequest & { rawBody?: string }).rawBody ?? '')),
+    completed: () => [...entries.values()].filter((e) => e.answer.outcome === 'completed').map((e) => e.data as StepRequestData<S>),
   });
 
   function setBehaviour(input: MockBehaviourInput): MockBehaviour {

@@ -8,6 +8,7 @@ export type {
   MockDepartment,
   MockDepartmentOptions,
   MockEffect,
+  MockRoutesContext,
   MockStepContext,
   MockStepDefinition,
   ReceivedRequest,

@@ -10,6 +10,6 @@ export const createSealEngravingAdapter = defineAdapter('seal-engraving', (form,
     creditCode: licence.creditCode,
     companyName: form.companyName,
     legalRepresentative: { name: form.legalRepresentative.name, idNumber: form.legalRepresentative.idNumber },
-    sealOrder: { kinds: [...form.sealOrder.kinds], material: form.sealOrder.material, makerId: form.sealOrder.makerId },
+    sealOrder: { kinds: [...form.sealOrder.kinds], material: form.sealOrder.material, makerId: form.sealOrder.makerId, payment: form.sealOrder.payment },
   };
 });

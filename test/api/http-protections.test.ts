@@ -58,12 +58,12 @@ t.test('personal data is never cached: status, events, department views, ops ans
   t.ok(stream.headers['x-request-id'], 'the event stream has a request id');
   t.ok(stream.headers['content-security-policy'], 'and the security headers');
   hangUp(stream.body);
-  t.equal((await h.http('GET', '/assets/applicant.js')).headers['cache-control'], 'no-cache', 'the page script may be revalidated (no personal data)');
+  t.equal((await h.http('GET', '/assets/portal.js')).headers['cache-control'], 'no-cache', 'the page script may be revalidated (no personal data)');
 });
 
 t.test('security headers and a strict CSP everywhere; the applicant page needs no inline script or style', async (t) => {
   const h = await startHarness(t, { fakeClockAt: FAKE_NOW });
-  for (const path of ['/', '/health', '/v1/applications/nope', '/assets/applicant.js']) {
+  for (const path of ['/', '/health', '/v1/applications/nope', '/assets/portal.js']) {
     const reply = await h.http('GET', path);
     const csp = String(reply.headers['content-security-policy']);
     for (const directive of ["default-src 'self'", "script-src 'self'", "object-src 'none'", "frame-ancestors 'none'", "base-uri 'none'", "script-src-attr 'none'", "style-src 'self'"]) {
@@ -82,7 +82,7 @@ t.test('security headers and a strict CSP everywhere; the applicant page needs n
   t.notMatch(page, /\sstyle\s*=/i, 'no style attributes');
   t.notMatch(page, /javascript:/i, 'no javascript: URLs');
   const assets = [...page.matchAll(/(?:src|href)="(\/[^"]*)"/g)].map((m) => m[1]!).filter((p) => p.startsWith('/assets/'));
-  t.same(assets.sort(), ['/assets/applicant.css', '/assets/applicant.js'], 'the page loads its script and style from the gateway');
+  t.same(assets.sort(), ['/assets/portal.css', '/assets/portal.js'], 'the page loads its script and style from the gateway');
   for (const asset of assets) {
     const reply = await h.http('GET', asset);
     t.equal(reply.status, 200, asset);
@@ -90,7 +90,7 @@ t.test('security headers and a strict CSP everywhere; the applicant page needs n
     const again = await h.http('GET', asset, undefined, { 'if-none-match': String(reply.headers.etag) });
     t.equal(again.status, 304, `${asset}: revalidated by ETag`);
   }
-  const script = (await h.http('GET', '/assets/applicant.js')).text;
+  const script = (await h.http('GET', '/assets/portal.js')).text;
   t.notMatch(script, /\beval\(|new Function\(|setTimeout\(\s*['"`]/, 'the script never evaluates strings (script-src forbids it anyway)');
 
   // Swagger UI keeps working under its own CSP: scripts from itself only; inline styles for its widgets.

@@ -15,7 +15,11 @@ t.test('every entry is served, compressed when asked, and revalidated by ETag', 
     t.equal(plain.statusCode, 200, `${entry.name}: 200`);
     t.match(String(plain.headers['content-type']), entry.name.endsWith('.js') ? /^text\/javascript/ : /^text\/css/, `${entry.name}: its type`);
     t.equal(plain.headers['content-encoding'], undefined, `${entry.name}: not compressed unless asked`);
-    t.notMatch(body.toString('utf8'), /\n\s{2,}\S/, `${entry.name}: minified (no indented lines)`);
+    // Minified: a few long lines. (Not "no indented line": zod builds its fast parsers from template
+    // strings, whose indentation is part of a string, not of the code.)
+    const text = body.toString('utf8');
+    t.ok(text.length / text.split('\n').length > 400, `${entry.name}: minified (long lines)`);
+    t.notMatch(text, /^\s*\/\/ /m, `${entry.name}: minified (no comments)`);
 
     if (body.length >= 1024) {
       const br = await request(`${h.url}/assets/${entry.name}`, { headers: { 'accept-encoding': 'br, gzip' } });

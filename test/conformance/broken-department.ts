@@ -7,6 +7,8 @@ import { request } from 'undici';
 import {
   DEPARTMENT_HEADER,
   DepartmentRequestEnvelope,
+  NAME_CHECK_PATH,
+  NameCheckRequest,
   SIGNATURE_HEADER,
   STEP_CONTRACTS,
   TIMESTAMP_HEADER,
@@ -16,7 +18,7 @@ import {
   type StepId,
   type StepRequestData,
 } from '../../contracts/index.ts';
-import { MOCK_STEPS, createGatewayAuth } from '../../mocks/index.ts';
+import { MOCK_STEPS, checkCompanyName, createGatewayAuth } from '../../mocks/index.ts';
 
 export interface Breaks {
   /** Answer 200 at once instead of 202 and a callback. */
@@ -136,6 +138,16 @@ export async function startBrokenDepartment(options: { step: StepId; secret: str
     } catch {
       // The receiver is gone: a broken department does not retry.
     }
+  }
+
+  // The market regulator's name check: answered by the mock's rules, authenticated like /requests.
+  if (step === 'business-licence') {
+    app.post(NAME_CHECK_PATH, async (req, reply) => {
+      if (!authorized(req, (req as FastifyRequest & { rawBody?: string }).rawBody ?? '')) return send(reply, 401, { code: 'BROKEN_UNAUTHENTICATED', message: 'Not signed by the gateway' });
+      const parsed = NameCheckRequest.safeParse(req.body);
+      if (!parsed.success) return send(reply, 400, { code: 'BROKEN_INVALID', message: 'invalid name check' });
+      return send(reply, 200, checkCompanyName(parsed.data, []));
+    });
   }
 
   app.post('/requests', async (req, reply) => {

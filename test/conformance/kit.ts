@@ -26,6 +26,9 @@ import {
   DEPARTMENT_HEADER,
   DepartmentAnswer,
   DepartmentCallback,
+  NAME_CHECK_PATH,
+  NameCheckAnswer,
+  type NameCheckRequest,
   ErrorBody,
   SIGNATURE_HEADER,
   STEP_CONTRACTS,
@@ -64,6 +67,10 @@ export const CHECKS = [
   { id: 'callback-department-id', title: 'Every callback carries x-department-id equal to the step' },
   { id: 'callback-body', title: 'The callbacks are application/json DepartmentCallback documents for the request, with a valid result or milestone' },
   { id: 'callback-consistent', title: 'After the callback, a poll and a replay of the key give the same outcome and result (no second effect)' },
+  {
+    id: 'name-check',
+    title: 'business-licence only: POST /name-checks (signed) answers 200 with a NameCheckAnswer: a fresh name is available, one with a forbidden word is not and says why; unsigned, 401',
+  },
   { id: 'json-answers', title: 'Every answer the department sent is Content-Type application/json' },
 ] as const;
 
@@ -674,6 +681,28 @@ const RUNNERS: Record<CheckId, Runner> = {
       fail(`a repeat of the key after the callback answered another result (first difference at ${firstDifference(body.result, replay.result, 'result')}): a second effect`);
     }
     if (replay.outcome !== 'accepted' && replay.outcome !== body.outcome) fail(`a repeat of the key after the "${body.outcome}" callback answered "${replay.outcome}"`);
+  },
+
+  async 'name-check'(ctx) {
+    if (ctx.step !== 'business-licence') skip(`only the market regulator (business-licence) answers name checks, not ${ctx.step}`);
+    const check = async (request: NameCheckRequest, signing?: Signing) => {
+      const body = JSON.stringify(request);
+      return ctx.raw('POST', NAME_CHECK_PATH, { 'content-type': 'application/json', accept: 'application/json', ...ctx.signature(body, signing) }, body);
+    };
+    const trade = `合规${randomInt(100_000, 999_999)}`;
+    const fresh = await check({ name: `三门峡${trade}科技有限公司`, entityType: 'limited_liability_company', divisionCode: '411202', businessScope: '软件开发；信息技术咨询服务' });
+    if (fresh.status !== 200) fail(`POST ${NAME_CHECK_PATH} with a fresh name answered HTTP ${fresh.status}; expected 200 with a NameCheckAnswer${bodyNote(fresh)}`);
+    const freshAnswer = NameCheckAnswer.safeParse(fresh.json);
+    if (!freshAnswer.success) fail(`the answer is not a NameCheckAnswer: ${issuesToDetails(freshAnswer.error.issues).map((d) => `${d.path}: ${d.message}`).join('; ')}`);
+    if (!freshAnswer.data!.available) fail(`a name nobody registered, with the industry of its scope and the right legal form, was refused: ${freshAnswer.data!.reasons.map((r) => r.code).join(', ')}`);
+    const forbidden = await check({ name: `中国${trade}科技有限公司`, entityType: 'limited_liability_company', divisionCode: '411202' });
+    const forbiddenAnswer = NameCheckAnswer.safeParse(forbidden.json);
+    if (forbidden.status !== 200 || !forbiddenAnswer.success) fail(`a name with “中国” answered HTTP ${forbidden.status} without a NameCheckAnswer${bodyNote(forbidden)}`);
+    if (forbiddenAnswer.data!.available || !forbiddenAnswer.data!.reasons.some((r) => r.code === 'forbidden_word')) {
+      fail('a name with “中国” (which needs the State Council’s approval) was not refused with the reason forbidden_word');
+    }
+    const unsigned = await check({ name: `三门峡${trade}科技有限公司`, entityType: 'limited_liability_company', divisionCode: '411202' }, 'none');
+    expectAuthRefusal(unsigned, `an unsigned POST ${NAME_CHECK_PATH}`);
   },
 
   async 'json-answers'(ctx) {

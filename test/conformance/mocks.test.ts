@@ -17,6 +17,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SECRET = 'conformance-test-secret-0123456789';
 const ALL = CHECKS.map((c) => c.id);
 const CALLBACK_CHECKS: CheckId[] = ['callback-arrives', 'callback-signature', 'callback-timestamp', 'callback-department-id', 'callback-body', 'callback-consistent'];
+/** Checks of one department's own operations (the market regulator's name check): skipped for the others. */
+const notApplicable = (step: StepId): CheckId[] => (step === 'business-licence' ? [] : ['name-check']);
 
 const withStatus = (results: CheckResult[], status: CheckResult['status']) => results.filter((r) => r.status === status).map((r) => r.check);
 const failures = (results: CheckResult[]) => results.filter((r) => r.status === 'fail').map((r) => `${r.check}: ${r.reason}`);
@@ -44,10 +46,11 @@ t.test('every mock department passes, synchronous and asynchronous', async (t) =
         t.same(results.map((r) => r.check), ALL, 'one result per check, in order');
         t.same(failures(results), [], 'no check fails');
         if (mode === 'async') {
-          t.same(withStatus(results, 'pass'), ALL, 'asynchronously, every check passes');
+          t.same(withStatus(results, 'pass'), ALL.filter((id) => !notApplicable(step).includes(id)), 'asynchronously, every check that applies passes');
+          t.same(withStatus(results, 'skip'), notApplicable(step), "another department's operations are skipped");
         } else {
-          t.same(withStatus(results, 'skip'), CALLBACK_CHECKS, 'synchronously, only the callback checks are skipped');
-          for (const r of results.filter((r) => r.status === 'skip')) t.match(r.reason, /synchronously|callback-arrives/);
+          t.same(withStatus(results, 'skip'), ALL.filter((id) => CALLBACK_CHECKS.includes(id) || notApplicable(step).includes(id)), 'synchronously, only the callback checks (and other departments\' operations) are skipped');
+          for (const r of results.filter((r) => r.status === 'skip')) t.match(r.reason, /synchronously|callback-arrives|name checks/);
         }
         t.same(lines, results.map((r) => (r.reason ? `${r.status.toUpperCase()} ${r.check}: ${r.reason}` : `PASS ${r.check}`)), 'log gets one line per check');
 
@@ -80,7 +83,7 @@ t.test('a department that ignores idempotency and signs with the wrong secret fa
   t.match(reason('idempotent-concurrent'), /second effect/);
   t.match(reason('callback-signature'), /does not verify with the given secret/);
   t.match(reason('callback-consistent'), /repeat of the key after the callback/);
-  t.same(summarise(results), { passed: 18, failed: 4, skipped: 0, line: '18 passed, 4 failed' });
+  t.same(summarise(results), { passed: 19, failed: 4, skipped: 0, line: '19 passed, 4 failed' });
 });
 
 t.test('a department that breaks every rule it can fails every check that covers one', async (t) => {
@@ -121,7 +124,8 @@ t.test('a department that checks the signature but not its age fails refuses-sta
   t.same(withStatus(stale, 'pass'), ALL.filter((id) => id !== 'refuses-stale-signature'));
   const replayed = await runAgainstBroken(t, { acceptReplayed: true });
   t.same(withStatus(replayed, 'fail'), ['refuses-replay']);
-  t.match(replayed.find((r) => r.check === 'refuses-replay')!.reason, /same signed request \(same nonce, same bytes\) sent a second time got HTTP 202/);
+  // 202 while the request is in progress; 200 if its callback delay passed before the replay (a loaded machine).
+  t.match(replayed.find((r) => r.check === 'refuses-replay')!.reason, /same signed request \(same nonce, same bytes\) sent a second time got HTTP 20[02]/);
 });
 
 t.test('a department that never calls back fails callback-arrives; the checks that inspect callbacks skip', async (t) => {
@@ -169,7 +173,7 @@ t.test('the command line: output lines and exit codes', async (t) => {
   t.equal(lines.length, ALL.length + 1, 'one line per check and a summary');
   t.same(lines.slice(0, -1).map((line) => line.split(/[ :]/)[1]), ALL);
   for (const line of lines.slice(0, -1)) t.match(line, /^(PASS [a-z-]+|SKIP [a-z-]+: .+)$/);
-  t.equal(lines.at(-1), '16 passed, 0 failed, 6 skipped', 'the synchronous mock sends no callbacks to check');
+  t.equal(lines.at(-1), '17 passed, 0 failed, 6 skipped', 'the synchronous mock sends no callbacks to check');
 
   // Asynchronous now, checked with a secret that is not the department's: the department refuses
   // the kit's requests, and the kit says why.
@@ -178,7 +182,7 @@ t.test('the command line: output lines and exit codes', async (t) => {
   t.equal(wrong.code, 1, 'exit 1 when a check fails');
   t.match(wrong.stdout, /^FAIL valid-request: POST \/requests answered HTTP 401.*refused the kit's signature: is --secret the secret the department verifies with\?.*GATEWAY_SIGNATURE_INVALID/m);
   t.match(wrong.stdout, /^PASS refuses-unsigned$/m, 'it still refuses unsigned requests');
-  t.match(wrong.stdout, /\n4 passed, 9 failed, 9 skipped\n$/);
+  t.match(wrong.stdout, /\n4 passed, 10 failed, 9 skipped\n$/);
 
   const usage = await cli('--step', 'land-registry', '--url', url, '--secret', SECRET);
   t.equal(usage.code, 2, 'exit 2 on bad arguments');

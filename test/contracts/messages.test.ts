@@ -302,9 +302,12 @@ t.test('every custom refinement speaks English and Chinese, and every keyed rule
     'unknown_field', 'application_id.format', 'json.too_deep', 'json.nul_character', 'json.lone_surrogate', 'json.forbidden_key', 'idempotency_key.format',
     'last_event_id.format', 'ops.sla_or_state', 'calendar.year_mismatch', 'calendar.working_days_unsupported', 'callback.reasons_required', 'cursor.invalid',
     'simulation.scenario_unknown', 'simulation.replay_empty',
+    // the portal: the name pre-check's reasons and the ratings
+    'name_check.duplicate', 'name_check.forbidden_word', 'name_check.industry_missing', 'name_check.industry_mismatch', 'name_check.organisation_form',
+    'name_check.organisation_form_not_company', 'rating.target_not_involved', 'rating.duplicate_target',
   ];
   for (const key of gatewayKeys) {
-    const params = { maxDepth: 32, documentYear: 2027, year: 2028, reason: 'days must be a multiple of 0.5 (got 0.3)', month: '2026-11' };
+    const params = { maxDepth: 32, documentYear: 2027, year: 2028, reason: 'days must be a multiple of 0.5 (got 0.3)', month: '2026-11', term: '科技' };
     const [en, zh] = [fieldMessage(key, params, 'en'), fieldMessage(key, params, 'zh')];
     seen.add(key);
     t.ok(/[a-z]{3}/.test(en) && CJK.test(zh) && englishLeftOver(zh).length === 0 && !/\{\w+\}/.test(en + zh), `${key}: ${en} / ${zh}`);

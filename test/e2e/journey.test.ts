@@ -109,9 +109,9 @@ t.test('the applicant page (Chinese) and the sample application are served', asy
   t.equal(page.status, 200);
   t.match(String(page.headers['content-type']), /text\/html/);
   t.match(page.text, /企业开办“全链通”/);
-  const script = await h.http('GET', '/assets/applicant.js');
+  const script = await h.http('GET', '/assets/portal.js');
   t.equal(script.status, 200);
-  t.match(page.text, /<script src="\/assets\/applicant.js">/, 'the page loads its script from a file');
+  t.match(page.text, /<script src="\/assets\/portal.js" defer>/, 'the page loads its script from a file');
   t.match(String(script.headers['content-type']), /text\/javascript/);
   t.match(script.text, /\/events/, 'the page follows the live event stream');
   t.notMatch(script.text, /EventSource/, 'with fetch, not EventSource, which cannot send the Authorization header');

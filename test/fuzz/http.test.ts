@@ -162,6 +162,10 @@ const jsonRoutes = operations.filter((o) => o.hasBody).sort((a, b) => Number(!a.
 /** Headers the gateway reads on every route, beyond those the routes document. */
 const CROSS_CUTTING_HEADERS = ['accept-language', 'authorization', 'x-request-id', 'content-type', 'origin', 'if-none-match'];
 const headerNames = [...new Set([...operations.flatMap((o) => o.headers), ...CROSS_CUTTING_HEADERS])];
+// The budget grows with the routes (each is fuzzed on both stores): on a loaded machine one route
+// has taken 90 s, so a fixed 600 s for the whole file, or tap's 120 s per route, is not enough.
+const ROUTE_TIMEOUT_MS = Math.max(120_000, RUNS * 150);
+t.setTimeout(Math.max(600_000, RUNS * 200, jsonRoutes.length * ROUTE_TIMEOUT_MS));
 t.comment(`fuzzing ${jsonRoutes.length} JSON routes (${jsonRoutes.map((o) => `${o.method} ${o.path}`).join(', ')}) and ${headerNames.length} headers (${headerNames.join(', ')})`);
 
 // ── generators ──────────────────────────────────────────────────────────────────────────────────
@@ -397,7 +401,7 @@ const fuzzOptions = { numRuns: RUNS, seed: SEED, endOnFailure: true } as const;
 const started = Date.now();
 
 for (const route of jsonRoutes) {
-  await t.test(`${route.method} ${route.path}: ${RUNS} generated bodies, both stores`, async (t) => {
+  await t.test(`${route.method} ${route.path}: ${RUNS} generated bodies, both stores`, { timeout: ROUTE_TIMEOUT_MS }, async (t) => {
     await fc.assert(
       fc.asyncProperty(urlOf(route), bodies(route), async ({ step, url }, { payload, contentType, signed }) => {
         await exchange({

@@ -70,7 +70,7 @@ t.test('seal engraving: accepted with seal codes (赋码), completed when engrav
   t.equal(polled.json.outcome, 'completed');
   const result = STEP_CONTRACTS['seal-engraving'].result.parse(polled.json.result);
   t.same(result.seals, milestone.sealCodes, 'the engraved seals carry the codes assigned on acceptance');
-  t.same(result.maker, { id: 'SM0001', name: SEAL_MAKERS[0].name });
+  t.same(result.maker, { id: 'SM0001', name: SEAL_MAKERS[0]!.name });
   t.match(result.filingNumber, /^BA411202\d{12}$/);
   t.ok(Date.parse(result.engravedAt) >= Date.parse(milestone.codesAssignedAt));
 });
@@ -80,13 +80,26 @@ t.test('seal engraving: every licensed maker, and an unlicensed one refused at t
   for (const maker of SEAL_MAKERS) {
     const form = makeApplicationForm({ sealOrder: { makerId: maker.id } });
     const { json } = await send(mock, makeEnvelope('seal-engraving', { data: requestDataFor('seal-engraving', form) }));
-    t.same(json.result.maker, maker, maker.id);
+    t.same(json.result.maker, { id: maker.id, name: maker.name }, maker.id);
   }
   const refused = await send(mock, makeEnvelope('seal-engraving', { data: requestDataFor('seal-engraving', makeApplicationForm({ sealOrder: { makerId: 'SM0099' } })) }));
   t.equal(refused.status, 422);
   t.equal(refused.json.outcome, 'rejected');
   t.same(refused.json.reasons.map((r: { path: string }) => r.path), ['sealOrder.makerId']);
   t.equal(mock.effects().length, SEAL_MAKERS.length, 'a refusal is no effect');
+});
+
+t.test('seal engraving: the maker must make the material, and the city pays only for what it covers', async (t) => {
+  const mock = await startMockFor(t, 'seal-engraving', { behaviour: { mode: 'sync' } });
+  const refusal = async (sealOrder: NonNullable<Parameters<typeof makeApplicationForm>[0]>['sealOrder']) => {
+    const { status, json } = await send(mock, makeEnvelope('seal-engraving', { data: requestDataFor('seal-engraving', makeApplicationForm({ sealOrder })) }));
+    return status === 422 ? (json.reasons as Array<{ path: string }>).map((r) => r.path) : [];
+  };
+  // SM0002 makes photosensitive and copper seals, not rubber ones (contracts/reference/seal-makers.json).
+  t.same(await refusal({ makerId: 'SM0002', material: 'rubber', payment: 'applicant' }), ['sealOrder.material'], 'a material the maker does not make');
+  t.same(await refusal({ makerId: 'SM0002', material: 'copper', payment: 'government' }), ['sealOrder.payment'], 'copper is not paid by the city');
+  t.same(await refusal({ kinds: ['company', 'contract'], payment: 'government' }), ['sealOrder.payment'], 'a contract seal is not paid by the city');
+  t.same(await refusal({ makerId: 'SM0002', material: 'copper', payment: 'applicant' }), [], 'paid by the applicant, copper is fine');
 });
 
 t.test('tax invoice: registered under the credit code, then the first invoices', async (t) => {

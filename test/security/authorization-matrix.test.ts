@@ -74,6 +74,13 @@ const ops = (role: 'viewer' | 'operator' | 'admin', allowed: Expected) => (p: Pr
 const department = (step: StepId, allowed: Expected) => (p: Principal): Expected =>
   p === `department ${step}` ? allowed : isDepartment(p) ? [403, 'CALLBACK_STEP_FORBIDDEN'] : [401, 'CALLBACK_SIGNATURE_INVALID'];
 
+/** The owner's session, for rows that make something of the owner's first (a draft). Set once signed in. */
+let ownerSession = '';
+let ownerDraftId: string | undefined;
+/** A draft of the owner: only their own session reaches it; another applicant's is told it does not exist. */
+const ownDraft = (allowed: Expected) => (p: Principal): Expected =>
+  p === 'owner (session)' ? allowed : isSession(p) ? [404, 'DRAFT_NOT_FOUND'] : [401, 'APPLICANT_UNAUTHENTICATED'];
+
 let serial = 0;
 const next = () => String(++serial).padStart(4, '0');
 
@@ -93,7 +100,7 @@ function rows(h: Harness, fixture: Target, calendar2026: unknown): Record<string
     'GET /openapi.json': { request: at('/openapi.json'), expect: everyone(200) },
     'GET /v1/examples/application': { request: at('/v1/examples/application'), expect: everyone(200) },
     'GET /v1/forms/application': { request: at('/v1/forms/application'), expect: everyone(200) },
-    'GET /assets/:name': { request: at('/assets/applicant.js'), expect: everyone(200) },
+    'GET /assets/:name': { request: at('/assets/portal.js'), expect: everyone(200) },
     // CORS preflight: closed by default (no origin is listed), the same for everyone, whatever credential is sent.
     'OPTIONS *': { request: at('/v1/applications'), expect: everyone([404, 'NOT_FOUND']) },
     'GET /health': { request: at('/health'), expect: everyone(200) },
@@ -170,6 +177,59 @@ function rows(h: Harness, fixture: Target, calendar2026: unknown): Record<string
     'GET /v1/ops/simulations/scenarios': { request: at('/v1/ops/simulations/scenarios'), expect: ops('viewer', 200) },
     'POST /v1/ops/simulations': { request: () => ({ path: '/v1/ops/simulations', body: { scenario: 'no-such-scenario' } }), expect: ops('admin', [400, 'SIMULATION_INVALID']) },
     'GET /v1/ops/simulations/:id': { request: at('/v1/ops/simulations/00000000-0000-4000-8000-000000000000'), expect: ops('viewer', [404, 'SIMULATION_NOT_FOUND']) },
+
+    // The portal: reference data and the name check are public; drafts are the account's own; the
+    // form and the ratings follow the application's rules; ops read ratings and follow them up.
+    'GET /v1/reference/divisions': { request: at('/v1/reference/divisions'), expect: everyone(200) },
+    'GET /v1/reference/entity-types': { request: at('/v1/reference/entity-types'), expect: everyone(200) },
+    'GET /v1/reference/invoice-kinds': { request: at('/v1/reference/invoice-kinds'), expect: everyone(200) },
+    'GET /v1/reference/seal-makers': { request: at('/v1/reference/seal-makers'), expect: everyone(200) },
+    'GET /v1/reference/banks': { request: at('/v1/reference/banks'), expect: everyone(200) },
+    'GET /v1/reference/service-halls': { request: at('/v1/reference/service-halls'), expect: everyone(200) },
+    'GET /v1/reference/working-time': { request: at('/v1/reference/working-time'), expect: everyone(200) },
+    'POST /v1/name-checks': {
+      request: () => ({ path: '/v1/name-checks', body: { name: `三门峡矩阵${next()}科技有限公司`, entityType: 'limited_liability_company', divisionCode: '411202' } }),
+      expect: everyone(200),
+    },
+    'GET /v1/applicant/drafts': { request: at('/v1/applicant/drafts'), expect: signedIn(200) },
+    'POST /v1/applicant/drafts': { request: () => ({ path: '/v1/applicant/drafts', body: { form: { companyName: `三门峡矩阵${next()}科技有限公司` } } }), expect: signedIn(201) },
+    ...Object.fromEntries(
+      (
+        [
+          ['GET', 200],
+          ['PUT', 200],
+          ['DELETE', 204],
+        ] as const
+      ).map(([method, status]) => [
+        `${method} /v1/applicant/drafts/:id`,
+        {
+          request: async (cell: Cell) => {
+            // One draft of the owner serves every cell; the owner's DELETE uses it up and the next cell makes another.
+            if (!ownerDraftId) {
+              const draft = await h.anonymous('POST', '/v1/applicant/drafts', { form: {} }, { authorization: `Bearer ${ownerSession}` });
+              if (draft.status !== 201) throw new Error(`fixture draft: ${draft.text}`);
+              ownerDraftId = (draft.body as { id: string }).id;
+            }
+            const path = `/v1/applicant/drafts/${ownerDraftId}`;
+            if (method === 'DELETE' && cell.principal === 'owner (session)') ownerDraftId = undefined;
+            return { path, ...(method === 'PUT' ? { body: { form: { companyName: '三门峡草稿科技有限公司' } } } : {}) };
+          },
+          expect: ownDraft(status),
+        } satisfies Row,
+      ]),
+    ),
+    'GET /v1/applications/:id/form': { request: app('/form'), expect: onApplication(200) },
+    'GET /v1/applications/:id/ratings': { request: app('/ratings'), expect: onApplication(200) },
+    // Authorised callers meet the rating rule: the application is still in progress.
+    'POST /v1/applications/:id/ratings': {
+      request: (cell) => ({ path: `/v1/applications/${cell.target.id}/ratings`, body: { ratings: [{ target: 'overall', level: 5 }] } }),
+      expect: onApplication([409, 'RATING_NOT_OPEN']),
+    },
+    'GET /v1/ops/ratings': { request: at('/v1/ops/ratings?poor=true'), expect: ops('viewer', 200) },
+    'POST /v1/ops/ratings/:id/:step/follow-up': {
+      request: () => ({ path: `/v1/ops/ratings/${fixture.id}/overall/follow-up`, body: { note: '已回访' } }),
+      expect: ops('operator', [404, 'RATING_NOT_FOUND']),
+    },
   };
 }
 
@@ -179,6 +239,7 @@ t.test('every route × every caller answers the declared status', async (t) => {
     config: { applicants: { codeIntervalSeconds: 1, codesPerDay: 1000 } },
   });
   const sessions = { owner: await h.signIn(OWNER), other: await h.signIn(OTHER), rep: await h.signIn(REP) };
+  ownerSession = sessions.owner;
 
   /** An application submitted by the owner, signed in, naming REP as legal representative; and one submitted anonymously (its token). */
   const submit = async (headers: Record<string, string>): Promise<Target> => {

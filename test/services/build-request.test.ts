@@ -54,7 +54,8 @@ t.test('seal-engraving: credit code, company, legal representative name and ID, 
     creditCode: CREDIT_CODE,
     companyName: form.companyName,
     legalRepresentative: { name: '张伟', idNumber: LEGAL_REP_ID },
-    sealOrder: { kinds: ['company', 'finance', 'invoice'], material: 'photosensitive', makerId: 'SM0001' },
+    // Who pays the maker: the form's default, 政府买单 (the seal department checks it against the public list).
+    sealOrder: { kinds: ['company', 'finance', 'invoice'], material: 'photosensitive', makerId: 'SM0001', payment: 'government' },
   });
 });
 

@@ -15,6 +15,7 @@ import type { ApplicationRow, Json, NewApplication, NewEffect, NewEvent, SlaCloc
 import { makeApplicationForm } from '../fixtures/application.ts';
 import { runIdentityStoreConformance } from './identity-conformance.ts';
 import { runOpsQueriesConformance } from './ops-queries-conformance.ts';
+import { runPortalStoreConformance } from './portal-conformance.ts';
 
 /** A tap test (the callback argument of t.test). */
 export type Test = Parameters<Parameters<TAP['test']>[0]>[0];
@@ -958,4 +959,6 @@ export async function runStoreConformance(t: Test, makeStore: MakeStore): Promis
 
   // The ops console section (board and report aggregates, search, the story's rows, notes, escalations).
   await runOpsQueriesConformance(t, makeStore);
+  // The portal section (drafts, ratings).
+  await runPortalStoreConformance(t, makeStore);
 }

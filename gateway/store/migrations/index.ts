@@ -10,6 +10,7 @@ import { perApplicationEvents } from './0002-per-application-events.ts';
 import { formsApart } from './0003-forms-apart.ts';
 import { openClocksIndex } from './0004-open-clocks-index.ts';
 import { identity } from './0005-identity.ts';
+import { portal } from './0006-portal.ts';
 import { opsConsole } from './0007-ops-console.ts';
 import { notificationEffects } from './0008-notification-effects.ts';
 import { openClockStats } from './0009-open-clock-stats.ts';
@@ -29,4 +30,4 @@ const initial: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [initial, perApplicationEvents, formsApart, openClocksIndex, identity, opsConsole, notificationEffects, openClockStats];
+export const MIGRATIONS: readonly Migration[] = [initial, perApplicationEvents, formsApart, openClocksIndex, identity, portal, opsConsole, notificationEffects, openClockStats];

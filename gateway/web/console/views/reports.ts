@@ -89,7 +89,20 @@ export function reportsView(root: HTMLElement, month: string, signal: AbortSigna
             table('近 12 个月按时率', ['环节', ...trend.months], trend.series.map((s) => [seriesName(s.clock), ...s.onTimePercent.map(percent)])),
           ),
         ),
-        h('section', { 'aria-labelledby': 'ratingsTitle' }, h('h2', { id: 'ratingsTitle' }, '好差评'), h('p', { class: 'muted' }, report.ratings === null ? '本网关尚未接入“好差评”评价数据，接入后在此显示各部门评价。' : '')),
+        // 好差评 given in the month (the portal's five-level ratings): a 差评 is level 1 or 2.
+        h(
+          'section',
+          { 'aria-labelledby': 'ratingsTitle' },
+          h('h2', { id: 'ratingsTitle' }, '好差评'),
+          report.ratings.every((r) => r.count === 0)
+            ? h('p', { class: 'muted' }, '本月尚无评价。')
+            : table(
+                `${month} 好差评`,
+                ['评价对象', '评价数', '平均评分', '差评', '满意率'],
+                report.ratings.map((r) => [seriesName(r.target), r.count, r.average === null ? '—' : r.average.toFixed(2), r.poor, percent(r.satisfiedPercent)]),
+                { id: 'ratingsTable' },
+              ),
+        ),
       );
     })
     .catch((error: unknown) => clear(body, errorBox(error instanceof ApiFailure ? error.body : { message: String(error) })));
