@@ -23,8 +23,6 @@ export interface WebEntry {
 
 /** Every bundled file the pages load. Add a page's entries here (one source of truth for build and serve). */
 export const WEB_ENTRIES: readonly WebEntry[] = [
-  { name: 'applicant.js', source: 'gateway/web/assets/applicant.js' },
-  { name: 'applicant.css', source: 'gateway/web/assets/applicant.css' },
   { name: 'console.js', source: 'gateway/web/console/main.ts' },
   { name: 'console.css', source: 'gateway/web/console/console.css' },
   { name: 'simulation.js', source: 'gateway/web/simulation/main.ts' },
