@@ -42,7 +42,9 @@ const url = await gateway.start();
 const lines = [
   '',
   '全链通 gateway is running (development mode, mock departments, public development credentials)',
-  `  Applicant page ${url}/            (中文: sign in, submit, follow live, correct, withdraw)`,
+  `  Applicant portal ${url}/          (中文: sign in, fill the form, name check, submit, follow live, correct, notice, 好差评)`,
+  `  Ops console    ${url}/ops         (中文: SLA board, search, story, departments, calendar, report; an ops credential below)`,
+  `  What-if        ${url}/ops/simulation   (or npm run simulate -- --scenario normal-month)`,
   `  API            ${url}/v1/applications`,
   `  Docs (Swagger) ${url}/docs`,
   `  OpenAPI        ${url}/openapi.json`,

@@ -25,6 +25,7 @@ export function consolePage(): string {
     <li><a href="#/departments">部门</a></li>
     <li><a href="#/calendar">工作日历</a></li>
     <li><a href="#/reports">月度报告</a></li>
+    <li><a href="/ops/simulation">模拟推演</a></li>
   </ul>
 </nav>
 <main id="main" tabindex="-1">

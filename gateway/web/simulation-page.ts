@@ -15,6 +15,7 @@ export function simulationPage(): string {
 </head>
 <body>
 <header>
+<p><a href="/ops">← 返回运维控制台</a></p>
 <h1>模拟推演 <span class="muted">What-if simulation</span></h1>
 <p class="muted">在虚拟时钟上按真实的编排规则、时限计时和工作日历推演一段时期：哪个时限先被突破，多少产能能保证按时办结。</p>
 </header>

@@ -13,7 +13,8 @@ import type { SimulationJob, SimulationReport, SimulationScenario } from '../../
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Legend, Tooltip, Title);
 
-const TOKEN_KEY = 'qlt-ops-token';
+// The console's key (gateway/web/console/api.ts): one sign-in in a tab serves the console and this page.
+const TOKEN_KEY = 'qlt-ops-credential';
 /** One colour per department (the same in both charts); the overall promise is drawn thick and black. */
 const COLOURS: Record<string, string> = {
   overall: '#111111',
