@@ -4,7 +4,7 @@
 // signature every gateway request carries (contracts/signature.ts, docs/departments.md §6a).
 
 import { randomUUID } from 'node:crypto';
-import { Agent } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import { gatewayRequestHeaders } from '../contracts/index.ts';
 
 /** A service answer is a small JSON document; anything larger is refused rather than buffered. */
@@ -68,4 +68,26 @@ export function createRequestSigner(secrets: readonly string[], now: () => Date 
       });
     },
   };
+}
+
+/**
+ * One signed JSON POST to a service (the SMS service, a department's side routes such as the name
+ * check): its status and body text. Transport errors are thrown for the caller to classify.
+ */
+export async function postSignedJson(
+  dispatcher: Dispatcher,
+  url: string,
+  body: string,
+  signer: RequestSigner,
+  timeoutMs: number,
+): Promise<{ status: number; text: string }> {
+  const response = await request(url, {
+    dispatcher,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...signer.headers(body) },
+    body,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
+  return { status: response.statusCode, text: await response.body.text() };
 }

@@ -5,11 +5,10 @@
 // while the applicant types: POST {base}/name-checks, signed like every gateway request, one HTTP
 // exchange with a short timeout and no retry (the person is waiting; the page asks again).
 
-import { request } from 'undici';
 import type { Agent, Dispatcher } from 'undici';
 import { NAME_CHECK_PATH, NameCheckAnswer, NameCheckRequest } from '../../contracts/index.ts';
 import { copyAddress, defineAdapter } from '../kit.ts';
-import { classifyTransportError, createRequestSigner, createServiceAgent } from '../outbound.ts';
+import { classifyTransportError, createRequestSigner, createServiceAgent, postSignedJson } from '../outbound.ts';
 import type { AdapterOptions, DepartmentAdapter } from '../types.ts';
 
 const createLicenceStepAdapter = defineAdapter('business-licence', (form) => ({
@@ -66,16 +65,7 @@ export function createBusinessLicenceAdapter(options: AdapterOptions): BusinessL
       let status: number;
       let text: string;
       try {
-        const response = await request(`${base}${NAME_CHECK_PATH}`, {
-          dispatcher,
-          method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json', ...signer.headers(body) },
-          body,
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
-        });
-        status = response.statusCode;
-        text = await response.body.text();
+        ({ status, text } = await postSignedJson(dispatcher, `${base}${NAME_CHECK_PATH}`, body, signer, timeoutMs));
       } catch (error) {
         return failed('NAME_CHECK_UNREACHABLE', null, classifyTransportError(error).code);
       }

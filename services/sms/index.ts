@@ -9,10 +9,9 @@
 // personal data: log lines name the template and the message id only.
 
 import type { Logger } from 'pino';
-import { request } from 'undici';
 import type { Agent, Dispatcher } from 'undici';
 import { ErrorBody, SMS_MESSAGES_PATH, SmsSendAnswer, SmsSendRequest, type SmsMessage } from '../../contracts/index.ts';
-import { classifyTransportError, createRequestSigner, createServiceAgent } from '../outbound.ts';
+import { classifyTransportError, createRequestSigner, createServiceAgent, postSignedJson } from '../outbound.ts';
 
 export const SMS_DEFAULT_TIMEOUT_MS = 5_000;
 
@@ -70,16 +69,7 @@ export function createSmsAdapter(options: SmsAdapterOptions): SmsAdapter {
       let status: number;
       let text: string;
       try {
-        const response = await request(`${base}${SMS_MESSAGES_PATH}`, {
-          dispatcher,
-          method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json', ...signer.headers(body) },
-          body,
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
-        });
-        status = response.statusCode;
-        text = await response.body.text();
+        ({ status, text } = await postSignedJson(dispatcher, `${base}${SMS_MESSAGES_PATH}`, body, signer, timeoutMs));
       } catch (error) {
         const { problem } = classifyTransportError(error);
         return failed(problem === 'invalid_call' || problem === 'too_large' ? 'SMS_REFUSED' : 'SMS_UNREACHABLE', null, message.template, messageId);
