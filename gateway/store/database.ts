@@ -77,7 +77,14 @@ export interface Database {
    * `work` throws after rolling back. PostgreSQL deadlocks and serialisation failures are surfaced
    * with `retryable: true` so the caller can run the (pure) work again.
    */
-  transaction<T>(work: (conn: Conn) => Promise<T>): Promise<T>;
+  transaction<T>(work: (conn: Conn) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * Runs statements in order on `conn` (a transaction's connection) and returns each one's result,
+   * as if each had been executed alone. PostgreSQL sends them in ONE round trip (see
+   * pipelineStatements); SQLite runs them one after another in-process, where there is no round
+   * trip to save. A failing statement fails the call, and the transaction must then be rolled back.
+   */
+  executeAll(conn: Conn, queries: readonly CompiledQuery[]): Promise<Array<QueryResult<Record<string, unknown>>>>;
   /** Runs a multi-statement SQL script (migrations of the initial schema) on a connection in a transaction. */
   execScript(conn: Conn, text: string): Promise<void>;
   /**
@@ -85,11 +92,20 @@ export interface Database {
    * instances (PostgreSQL: a transaction-level advisory lock; SQLite: BEGIN IMMEDIATE already does).
    */
   lock(conn: Conn, name: string): Promise<void>;
-  /** Queues a change notification for other instances, sent at commit (PostgreSQL; a no-op on SQLite). */
-  notify(conn: Conn, payload: string): Promise<void>;
+  /** The statement that queues a change notification for other instances, sent at commit (PostgreSQL; none on SQLite). */
+  notification(payload: string): CompiledQuery | undefined;
   /** Starts listening for other instances' notifications (PostgreSQL); returns a stop function. */
   listen(onPayload: (payload: string) => void, onReconnect: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+export interface TransactionOptions {
+  /**
+   * PostgreSQL: do not send BEGIN on its own; the transaction's first executeAll carries it (one
+   * round trip less). Only for work whose first statement goes through executeAll. SQLite ignores it:
+   * BEGIN IMMEDIATE is an in-process call.
+   */
+  beginWithFirstStatements?: boolean;
 }
 
 export const CHANGE_CHANNEL = 'qlt_changes';
@@ -145,16 +161,28 @@ export class RetryableTransactionError extends Error {
   }
 }
 
-async function inTransaction<T>(db: Db, begin: string, work: (conn: Conn) => Promise<T>): Promise<T> {
+/**
+ * BEGIN, work, COMMIT on one connection; ROLLBACK when anything throws. With `deferBegin` the caller
+ * promises that BEGIN goes out with its first statements (pending.has(conn) until then); a
+ * transaction whose work never sent anything has nothing to commit or roll back.
+ */
+async function inTransaction<T>(db: Db, begin: string, work: (conn: Conn) => Promise<T>, pending?: WeakSet<Conn>): Promise<T> {
   return db.connection().execute(async (conn) => {
-    await sql.raw(begin).execute(conn);
+    if (pending) pending.add(conn);
+    else await sql.raw(begin).execute(conn);
+    const open = () => !pending?.has(conn);
     let result: T;
     try {
       result = await work(conn);
     } catch (error) {
-      await sql.raw('ROLLBACK').execute(conn).catch(() => undefined);
+      if (open()) await sql.raw('ROLLBACK').execute(conn).catch(() => undefined);
+      pending?.delete(conn);
       const code = (error as { code?: unknown }).code;
       throw typeof code === 'string' && RETRYABLE.has(code) ? new RetryableTransactionError(error) : error;
+    }
+    if (!open()) {
+      pending?.delete(conn);
+      return result;
     }
     try {
       await sql.raw('COMMIT').execute(conn);
@@ -165,6 +193,79 @@ async function inTransaction<T>(db: Db, begin: string, work: (conn: Conn) => Pro
     }
     return result;
   });
+}
+
+/** One statement after another, each result as Kysely's driver gives it. */
+async function executeInTurn(conn: Conn, queries: readonly CompiledQuery[]): Promise<Array<QueryResult<Record<string, unknown>>>> {
+  const results: Array<QueryResult<Record<string, unknown>>> = [];
+  for (const query of queries) results.push(await conn.executeQuery<Record<string, unknown>>(query));
+  return results;
+}
+
+/**
+ * A value as an SQL literal that PostgreSQL reads exactly as it reads the same value sent as a
+ * parameter. node-postgres sends every parameter as text of unspecified type, which the server
+ * types from the context — and an untyped quoted literal is typed by the very same rules. So each
+ * value is written as that text (what pg's prepareValue makes of it), quoted; NULL as NULL.
+ * undefined means: this value cannot be inlined (the caller then sends the statements one by one).
+ */
+function inlineLiteral(value: unknown): string | undefined {
+  if (value === null || value === undefined) return 'NULL';
+  let text: string;
+  switch (typeof value) {
+    case 'string':
+      text = value;
+      break;
+    case 'number':
+    case 'bigint':
+    case 'boolean':
+      text = String(value);
+      break;
+    case 'object':
+      // text[] columns: pg's array literal {"a","b"} (elements quoted, \ and " escaped).
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) return undefined;
+      text = `{${(value as string[]).map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
+      break;
+    default:
+      return undefined;
+  }
+  // A NUL ends the protocol message's text: such a value travels as a parameter (and is refused there).
+  if (text.includes('\u0000')) return undefined;
+  // What pg.escapeLiteral writes (quotes doubled; with a backslash, the E'' form with backslashes
+  // doubled), with two regular-expression replaces instead of its character loop: these texts are
+  // whole snapshots and forms, several KB each.
+  const quoted = text.replace(/'/g, "''");
+  return text.includes('\\') ? ` E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`;
+}
+
+/**
+ * Several parameterised statements as ONE simple-protocol query text, "s1;\ns2;…", their $n
+ * placeholders replaced by inlined literals; undefined when that is not safe, and the caller sends
+ * them one by one. Only statements without any quote or dollar-quote of their own are inlined (what
+ * Kysely compiles: identifiers in double quotes, every value a placeholder), so a `$3` can only be
+ * a placeholder.
+ */
+export function pipelineStatements(queries: readonly CompiledQuery[]): string | undefined {
+  const parts: string[] = [];
+  for (const query of queries) {
+    if (query.sql.includes("'") || query.sql.includes('$$') || query.sql.includes(';')) return undefined;
+    const literals: string[] = [];
+    for (const value of query.parameters) {
+      const literal = inlineLiteral(value);
+      if (literal === undefined) return undefined;
+      literals.push(literal);
+    }
+    let unmatched = false;
+    parts.push(
+      query.sql.replace(/\$(\d+)/g, (_, n: string) => {
+        const literal = literals[Number(n) - 1];
+        if (literal === undefined) unmatched = true;
+        return literal ?? '';
+      }),
+    );
+    if (unmatched) return undefined;
+  }
+  return parts.join(';\n');
 }
 
 export interface SqliteOptions {
@@ -360,10 +461,11 @@ export function openSqlite(options: SqliteOptions): Database {
       await walSync?.sync();
       return result;
     },
+    executeAll: executeInTurn,
     // The single connection is held by the caller's transaction: run on it directly.
     execScript: async (_conn, text) => void raw.exec(text),
     lock: async () => {},
-    notify: async () => {},
+    notification: () => undefined,
     // One process per SQLite file in production: nobody else to hear from.
     listen: async () => async () => {},
     async close() {
@@ -408,8 +510,11 @@ function preparingPool(pool: pg.Pool) {
     async connect() {
       const client = await pool.connect();
       return {
-        query(text: string, values?: unknown[]) {
-          return values && values.length > 0 ? client.query({ name: nameOf(text), text, values }) : client.query(text, values);
+        async query(text: string, values?: unknown[]) {
+          if (values && values.length > 0) return client.query({ name: nameOf(text), text, values });
+          const result = (await client.query(text)) as pg.QueryResult | pg.QueryResult[];
+          // Several statements in one text (executeAll): one result each, handed through as the rows.
+          return Array.isArray(result) ? { command: 'PIPELINE', rowCount: null, rows: result } : result;
         },
         release: (error?: Error | boolean) => client.release(error),
       };
@@ -435,6 +540,8 @@ export function openPostgres(options: PostgresOptions): Database {
   const instanceId = randomUUID();
   let closed = false;
   const listeners = new Set<pg.Client>();
+  // Transactions whose BEGIN goes out with their first executeAll (TransactionOptions).
+  const beginPending = new WeakSet<Conn>();
   return {
     db,
     dialect: POSTGRES_DIALECT,
@@ -447,12 +554,39 @@ export function openPostgres(options: PostgresOptions): Database {
       await client.connect();
       try {
         const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
-        if (exists.rowCount === 0) await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+        if (exists.rowCount === 0) {
+          // IF NOT EXISTS does not hold against a concurrent CREATE: another instance starting at the
+          // same moment can win the race between the check and the insert into pg_namespace (23505).
+          await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`).catch((error: unknown) => {
+            const code = (error as { code?: unknown }).code;
+            if (code !== '23505' && code !== '42P06') throw error;
+          });
+        }
       } finally {
         await client.end();
       }
     },
-    transaction: (work) => inTransaction(db, 'BEGIN', work),
+    transaction: (work, options) => inTransaction(db, 'BEGIN', work, options?.beginWithFirstStatements ? beginPending : undefined),
+    async executeAll(conn, queries) {
+      const begin = beginPending.has(conn);
+      const statements = begin ? [CompiledQuery.raw('BEGIN'), ...queries] : queries;
+      const text = statements.length > 1 ? pipelineStatements(statements) : undefined;
+      if (text === undefined) {
+        const results = await executeInTurn(conn, statements);
+        beginPending.delete(conn);
+        return begin ? results.slice(1) : results;
+      }
+      // ONE round trip for all of them. The server runs them in order inside the transaction; the
+      // first error aborts it and skips the rest (the caller rolls back).
+      beginPending.delete(conn);
+      const { rows } = await conn.executeQuery<pg.QueryResult>(CompiledQuery.raw(text));
+      if (rows.length !== statements.length) throw new Error(`a pipeline of ${statements.length} statements returned ${rows.length} results`);
+      const results = rows.map((r) => ({
+        rows: r.rows as Array<Record<string, unknown>>,
+        ...(r.command === 'INSERT' || r.command === 'UPDATE' || r.command === 'DELETE' ? { numAffectedRows: BigInt(r.rowCount ?? 0) } : {}),
+      }));
+      return begin ? results.slice(1) : results;
+    },
     execScript: async (conn, text) => {
       // No parameters: pg sends it with the simple protocol, which takes several statements.
       await sql.raw(text).execute(conn);
@@ -460,9 +594,7 @@ export function openPostgres(options: PostgresOptions): Database {
     lock: async (conn, name) => {
       await sql`SELECT pg_advisory_xact_lock(hashtext(${`quanliantong:${schema ?? ''}:${name}`}))`.execute(conn);
     },
-    notify: async (conn, payload) => {
-      await sql`SELECT pg_notify(${CHANGE_CHANNEL}, ${payload})`.execute(conn);
-    },
+    notification: (payload) => sql`SELECT pg_notify(${CHANGE_CHANNEL}, ${payload})`.compile(db),
     async listen(onPayload, onReconnect) {
       // A dedicated connection (LISTEN holds its session); reconnected with backoff if it drops.
       let stopped = false;

@@ -15,7 +15,7 @@
 // Locks: applications are locked in id order (FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on SQLite),
 // then the effects being completed, in id order — two batches never wait on each other in a cycle.
 
-import { sql } from 'kysely';
+import { sql, type CompiledQuery } from 'kysely';
 import { addMs, applicationChanges, assertClockOwner, assertTransition, keysToClear, toIso, toIsoOrNull, uniqueClocks, uniqueEffects, DEFAULT_SNAPSHOT_VERSION, DEFAULT_STATE } from './common.ts';
 import type { Conn, Database } from './database.ts';
 import { clockValues, selectApplications, toApplication, toClock, toEffect } from './rows.ts';
@@ -125,7 +125,7 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
   async function runBatch(items: Item[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const { results, changes } = await database.transaction((conn) => writeBatch(conn, items));
+        const { results, changes } = await database.transaction((conn) => writeBatch(conn, items), { beginWithFirstStatements: true });
         stats.commits++;
         stats.transitions += items.length;
         stats.largestBatch = Math.max(stats.largestBatch, items.length);
@@ -150,61 +150,69 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
     const at = toIso(now());
     const working = new Map<string, Working>();
 
-    // ── reads: everything the batch's transitions look at, once ───────────────────────────────
+    // ── reads: everything the batch's transitions look at, once, in one go ─────────────────────
+    // (On PostgreSQL the reads, together with the BEGIN, are one round trip: see executeAll.)
     const applyIds = [...new Set(items.flatMap((i) => (i.kind === 'apply' ? [i.id] : [])))].sort();
-    if (applyIds.length > 0) {
-      const rows = await selectApplications(conn)
-        .where('applications.id', 'in', applyIds)
-        .orderBy('applications.id')
-        .$if(d.rowLocks, (q) => q.forUpdate('applications'))
-        .execute();
-      const clocks = await conn.selectFrom('sla_clocks').selectAll().where('application_id', 'in', applyIds).orderBy('application_id').orderBy('clock').execute();
-      for (const row of rows) {
-        const application = toApplication(d, row);
-        working.set(application.id, blank(application, row.event_seq as number, false));
-      }
-      for (const row of clocks) {
-        const clock = toClock(d, row);
-        working.get(clock.applicationId)?.clocks.set(clock.clock, clock);
-      }
-    }
-
-    const dedupWanted = items.flatMap((i) => (i.kind === 'apply' && i.options.dedupKey !== undefined && working.has(i.id) ? [i] : []));
-    const seenDedup = new Set<string>();
-    if (dedupWanted.length > 0) {
-      const rows = await conn
-        .selectFrom('processed_events')
-        .select(['application_id', 'dedup_key'])
-        .where('application_id', 'in', [...new Set(dedupWanted.map((i) => (i as { id: string }).id))])
-        .where('dedup_key', 'in', [...new Set(dedupWanted.map((i) => (i as { options: ApplyOptions }).options.dedupKey!))])
-        .execute();
-      for (const row of rows) seenDedup.add(`${row.application_id}\u0000${row.dedup_key}`);
-    }
-
+    const dedupWanted = items.flatMap((i) => (i.kind === 'apply' && i.options.dedupKey !== undefined ? [i] : []));
     const effectIds = [
       ...new Set(items.flatMap((i) => (i.kind === 'apply' && i.options.completesEffect && isEffectId(i.options.completesEffect.id) ? [i.options.completesEffect.id] : []))),
     ].sort((a, b) => Number(a) - Number(b));
-    const loadedEffects = new Map<string, LoadedEffect>();
-    if (effectIds.length > 0) {
-      const rows = await conn
-        .selectFrom('effects')
-        .selectAll()
-        .where('id', 'in', effectIds.map(Number))
-        .orderBy('id')
-        .$if(d.rowLocks, (q) => q.forUpdate())
-        .execute();
-      for (const row of rows) {
-        const effect = toEffect(d, row);
-        loadedEffects.set(effect.id, { row: effect, status: row.state === 'pending' ? 'pending' : 'done' });
-      }
-    }
-
     const keys = [...new Set(items.flatMap((i) => (i.kind === 'create' && i.app.idempotencyKey !== null ? [i.app.idempotencyKey] : [])))];
-    const existingByKey = new Map<string, ApplicationRow>();
-    if (keys.length > 0) {
-      const rows = await selectApplications(conn).where('idempotency_key', 'in', keys).execute();
-      for (const row of rows) existingByKey.set(row.idempotency_key!, toApplication(d, row));
+
+    const reads: CompiledQuery[] = [];
+    const readIndex = { applications: -1, clocks: -1, dedup: -1, effects: -1, keys: -1 };
+    if (applyIds.length > 0) {
+      readIndex.applications = reads.push(
+        selectApplications(conn)
+          .where('applications.id', 'in', applyIds)
+          .orderBy('applications.id')
+          .$if(d.rowLocks, (q) => q.forUpdate('applications'))
+          .compile(),
+      ) - 1;
+      readIndex.clocks = reads.push(conn.selectFrom('sla_clocks').selectAll().where('application_id', 'in', applyIds).orderBy('application_id').orderBy('clock').compile()) - 1;
     }
+    if (dedupWanted.length > 0) {
+      readIndex.dedup = reads.push(
+        conn
+          .selectFrom('processed_events')
+          .select(['application_id', 'dedup_key'])
+          .where('application_id', 'in', [...new Set(dedupWanted.map((i) => (i as { id: string }).id))])
+          .where('dedup_key', 'in', [...new Set(dedupWanted.map((i) => (i as { options: ApplyOptions }).options.dedupKey!))])
+          .compile(),
+      ) - 1;
+    }
+    if (effectIds.length > 0) {
+      readIndex.effects = reads.push(
+        conn
+          .selectFrom('effects')
+          .selectAll()
+          .where('id', 'in', effectIds.map(Number))
+          .orderBy('id')
+          .$if(d.rowLocks, (q) => q.forUpdate())
+          .compile(),
+      ) - 1;
+    }
+    if (keys.length > 0) readIndex.keys = reads.push(selectApplications(conn).where('idempotency_key', 'in', keys).compile()) - 1;
+    const read = await database.executeAll(conn, reads);
+    const rowsOf = (index: number): Array<Record<string, unknown>> => (index < 0 ? [] : read[index]!.rows);
+
+    for (const row of rowsOf(readIndex.applications)) {
+      const application = toApplication(d, row);
+      working.set(application.id, blank(application, row.event_seq as number, false));
+    }
+    for (const row of rowsOf(readIndex.clocks)) {
+      const clock = toClock(d, row);
+      working.get(clock.applicationId)?.clocks.set(clock.clock, clock);
+    }
+    const seenDedup = new Set<string>();
+    for (const row of rowsOf(readIndex.dedup)) seenDedup.add(`${row.application_id as string}\u0000${row.dedup_key as string}`);
+    const loadedEffects = new Map<string, LoadedEffect>();
+    for (const row of rowsOf(readIndex.effects)) {
+      const effect = toEffect(d, row);
+      loadedEffects.set(effect.id, { row: effect, status: row.state === 'pending' ? 'pending' : 'done' });
+    }
+    const existingByKey = new Map<string, ApplicationRow>();
+    for (const row of rowsOf(readIndex.keys)) existingByKey.set(row.idempotency_key as string, toApplication(d, row));
 
     // ── decide, in arrival order, against what the batch has done so far ───────────────────
     const results: Array<() => void> = [];
@@ -335,29 +343,37 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
       );
     }
 
-    // ── write the net result, one statement per table ────────────────────────────────────────
+    // ── write the net result, one statement per table, sent together ─────────────────────────
+    // The statements are collected in order and run by executeAll: on PostgreSQL one round trip for
+    // all of them (two when the batch creates applications, whose insert is checked first).
+    const writes: CompiledQuery[] = [];
     for (const ids of chunks(doneEffectIds)) {
       // Completing an effect ends an attempt, as a reschedule does: `attempts` is then the true count (the console shows it).
-      await conn
-        .updateTable('effects')
-        .set((eb) => ({ state: 'done', completed_at: at, lease_until: null, attempts: eb('attempts', '+', 1) }))
-        .where('id', 'in', ids.map(Number))
-        .execute();
+      writes.push(
+        conn
+          .updateTable('effects')
+          .set((eb) => ({ state: 'done', completed_at: at, lease_until: null, attempts: eb('attempts', '+', 1) }))
+          .where('id', 'in', ids.map(Number))
+          .compile(),
+      );
     }
 
     const cleared = [...working.values()].flatMap((w) => (w.isNew ? [] : [...w.clearedKeys].map((key) => [w.row.id, key] as const)));
     for (const pairs of chunks(cleared)) {
-      await conn
-        .deleteFrom('effects')
-        .where('state', '=', 'pending')
-        // (a, b) IN (VALUES …): the row-value form both databases take (SQLite wants a subquery on the right).
-        .where(sql<boolean>`(application_id, key) IN (VALUES ${sql.join(pairs.map(([id, key]) => sql`(${id}, ${key})`))})`)
-        .execute();
+      writes.push(
+        conn
+          .deleteFrom('effects')
+          .where('state', '=', 'pending')
+          // (a, b) IN (VALUES …): the row-value form both databases take (SQLite wants a subquery on the right).
+          .where(sql<boolean>`(application_id, key) IN (VALUES ${sql.join(pairs.map(([id, key]) => sql`(${id}, ${key})`))})`)
+          .compile(),
+      );
     }
 
     const created = [...working.values()].filter((w) => w.isNew);
-    for (const batch of chunks(created)) {
-      const inserted = await conn
+    const createdChunks = chunks(created);
+    const applicationInserts = createdChunks.map((batch) =>
+      conn
         .insertInto('applications')
         .values(
           batch.map(({ row, eventSeq }) => ({
@@ -379,18 +395,29 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
         )
         .onConflict((oc) => oc.column('idempotency_key').doNothing())
         .returning('id')
-        .execute();
+        .compile(),
+    );
+    if (applicationInserts.length > 0) {
+      // Sent (with what came before) and checked before anything that refers to the new rows.
+      const sent = await database.executeAll(conn, [...writes.splice(0), ...applicationInserts]);
+      const inserted = sent.slice(-applicationInserts.length);
       // Another instance took one of these keys after we looked: run the batch again (it will see it).
-      if (inserted.length !== batch.length) throw Object.assign(new Error('idempotency key taken concurrently'), { retryable: true });
-      await conn
-        .insertInto('application_forms')
-        .values(batch.map(({ row }) => ({ application_id: row.id, form: d.json(row.form as never), updated_at: row.updatedAt })))
-        .execute();
+      if (inserted.some((result, i) => result.rows.length !== createdChunks[i]!.length)) {
+        throw Object.assign(new Error('idempotency key taken concurrently'), { retryable: true });
+      }
+    }
+    for (const batch of createdChunks) {
+      writes.push(
+        conn
+          .insertInto('application_forms')
+          .values(batch.map(({ row }) => ({ application_id: row.id, form: d.json(row.form as never), updated_at: row.updatedAt })))
+          .compile(),
+      );
       // Identity: who may act on each new application, in the same transaction (never an application without its owner).
       const grants = batch.flatMap(({ row, access }) =>
         access.map((grant) => ({ principal: grant.principal, application_id: row.id, relation: grant.relation, submitted_at: row.submittedAt, granted_at: row.submittedAt })),
       );
-      if (grants.length > 0) await conn.insertInto('application_access').values(grants).onConflict((oc) => oc.doNothing()).execute();
+      if (grants.length > 0) writes.push(conn.insertInto('application_access').values(grants).onConflict((oc) => oc.doNothing()).compile());
     }
 
     // Every changed application in one statement: an upsert whose insert never happens (each row
@@ -398,7 +425,8 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
     // spell differently. The idempotency key is left out (NULL never conflicts) and never updated.
     const changedApplications = [...working.values()].filter((w) => !w.isNew && w.changed);
     for (const batch of chunks(changedApplications)) {
-      await conn
+      writes.push(
+        conn
         .insertInto('applications')
         .values(
           batch.map(({ row, eventSeq }) => ({
@@ -432,11 +460,12 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
             legal_representative_name: eb.ref('excluded.legal_representative_name'),
           })),
         )
-        .execute();
+        .compile(),
+      );
     }
     for (const w of changedApplications) {
       if (!w.formChanged) continue;
-      await conn.updateTable('application_forms').set({ form: d.json(w.row.form as never), updated_at: w.row.updatedAt }).where('application_id', '=', w.row.id).execute();
+      writes.push(conn.updateTable('application_forms').set({ form: d.json(w.row.form as never), updated_at: w.row.updatedAt }).where('application_id', '=', w.row.id).compile());
     }
 
     // Survivors of the batch's replaces and cancels; leased to their writer if due now and wanted
@@ -452,8 +481,11 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
         return { w, by, effect, lease: leased ? lease : undefined };
       }),
     );
-    for (const batch of chunks(effectRows)) {
-      const inserted = await conn
+    const effectChunks = chunks(effectRows).map((batch) => ({
+      batch,
+      index:
+        writes.push(
+          conn
         .insertInto('effects')
         .values(
           batch.map(({ w, effect, lease }) => ({
@@ -469,28 +501,14 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
           })),
         )
         .returning(['id', 'application_id', 'key'])
-        .execute();
-      const idOf = new Map(inserted.map((r) => [`${r.application_id}\u0000${r.key}`, String(r.id)]));
-      for (const { w, by, effect, lease } of batch) {
-        if (!lease) continue;
-        const list = leasedBy.get(by) ?? [];
-        list.push({
-          ...effect,
-          id: idOf.get(`${w.row.id}\u0000${effect.key}`)!,
-          applicationId: w.row.id,
-          attempts: 0,
-          leaseOwner: lease.owner,
-          leaseUntil: addMs(at, lease.leaseMs),
-          lastError: null,
-          createdAt: at,
-        });
-        leasedBy.set(by, list);
-      }
-    }
+        .compile(),
+        ) - 1,
+    }));
 
     const clockRows = [...working.values()].flatMap((w) => [...w.changedClocks].map((name) => w.clocks.get(name)!));
     for (const batch of chunks(clockRows)) {
-      await conn
+      writes.push(
+        conn
         .insertInto('sla_clocks')
         .values(batch.map((c) => clockValues(d, c)))
         .onConflict((oc) =>
@@ -510,43 +528,69 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
             department: eb.ref('excluded.department'),
           })),
         )
-        .execute();
+        .compile(),
+      );
     }
 
     const eventRows = [...working.values()].flatMap((w) => w.events);
     for (const batch of chunks(eventRows)) {
-      await conn
-        .insertInto('application_events')
-        .values(batch.map((e) => ({ application_id: e.applicationId, seq: e.seq, type: e.type, step: e.step, at: e.at, data: d.json(e.data) })))
-        .execute();
+      writes.push(
+        conn
+          .insertInto('application_events')
+          .values(batch.map((e) => ({ application_id: e.applicationId, seq: e.seq, type: e.type, step: e.step, at: e.at, data: d.json(e.data) })))
+          .compile(),
+      );
     }
 
     for (const batch of chunks(processed)) {
-      await conn.insertInto('processed_events').values(batch).execute();
+      writes.push(conn.insertInto('processed_events').values(batch).compile());
     }
 
     const changes: StoreChange[] = [...working.values()]
       .filter((w) => w.changed || w.isNew)
       .map((w) => ({ kind: 'committed', applicationId: w.row.id, state: w.row.state, lastSeq: w.eventSeq, events: w.events, local: true }));
-    if (changes.length > 0) await announce(conn, changes);
+    if (changes.length > 0) writes.push(...announce(changes));
+    const written = await database.executeAll(conn, writes);
+
+    // The effects leased to their writers, with the ids the database gave them.
+    for (const { batch, index } of effectChunks) {
+      const idOf = new Map(written[index]!.rows.map((r) => [`${r.application_id as string}\u0000${r.key as string}`, String(r.id)]));
+      for (const { w, by, effect, lease } of batch) {
+        if (!lease) continue;
+        const list = leasedBy.get(by) ?? [];
+        list.push({
+          ...effect,
+          id: idOf.get(`${w.row.id}\u0000${effect.key}`)!,
+          applicationId: w.row.id,
+          attempts: 0,
+          leaseOwner: lease.owner,
+          leaseUntil: addMs(at, lease.leaseMs),
+          lastError: null,
+          createdAt: at,
+        });
+        leasedBy.set(by, list);
+      }
+    }
     return { results, changes };
   }
 
   /** Tells other instances (PostgreSQL NOTIFY, sent at commit): "<instance> <application> <lastSeq> <state>" per line. */
-  async function announce(conn: Conn, changes: StoreChange[]): Promise<void> {
-    if (database.dialect.kind !== 'postgres') return;
+  function announce(changes: StoreChange[]): CompiledQuery[] {
+    if (database.notification('') === undefined) return [];
+    const notifications: CompiledQuery[] = [];
     let payload = '';
     for (const change of changes) {
       if (change.kind !== 'committed') continue;
       const line = `${database.instanceId} ${change.applicationId} ${change.lastSeq} ${change.state}\n`;
       // NOTIFY payloads are limited to 8000 bytes.
       if (payload.length + line.length > 7_000) {
-        await database.notify(conn, payload);
+        notifications.push(database.notification(payload)!);
         payload = '';
       }
       payload += line;
     }
-    if (payload) await database.notify(conn, payload);
+    if (payload) notifications.push(database.notification(payload)!);
+    return notifications;
   }
 
   /** Applies a transition's rows to the working state (effects, clocks, events). */
