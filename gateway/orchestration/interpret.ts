@@ -223,6 +223,13 @@ export function createOrchestrator(options: OrchestratorOptions) {
           cancelKeys.push(key, ...legacyKeysOf(key));
           break;
         }
+        case 'settleDepartmentCalls': {
+          // The store keeps a cancelled department call as a done row with its attempts (one more if
+          // it was in flight), so the status still counts what the department got.
+          const step = p.step as StepId;
+          cancelKeys.push(EFFECT_KEYS.call(step), EFFECT_KEYS.poll(step));
+          break;
+        }
         case 'cancelDepartmentCalls':
           for (const s of options.steps) {
             const timer = EFFECT_KEYS.pollTimer(s.id);

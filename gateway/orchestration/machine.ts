@@ -3,6 +3,8 @@
 // Pure: no I/O here (lint-enforced). The gateway drives it with `transition()` and performs what the
 // returned actions ask for, durably (gateway/orchestration/interpret.ts turns them into rows):
 //   callDepartment / pollDepartment → outbox rows (department calls with an idempotency key)
+//   settleDepartmentCalls           → the step's call and poll still pending are settled: a callback
+//                                     answered first, so no retry follows (attempts stay counted)
 //   startPollTimer / stopPollTimer  → a timer row named by us ("timer:poll:<step>"), and its delete
 //   startClock / stopClock / pauseClock / resumeClock → SLA clock rows
 //   publish                         → the application's event stream (SSE)
@@ -151,6 +153,7 @@ export function createApplicationMachine(definitions: readonly StepDefinition[])
       resumeClock: (_args, _params: { clock: string; reason: string }) => {},
       startPollTimer: (_args, _params: { step: StepId; generation: number }) => {},
       stopPollTimer: (_args, _params: { step: StepId }) => {},
+      settleDepartmentCalls: (_args, _params: { step: StepId }) => {},
       cancelDepartmentCalls: () => {},
       cancelClocks: () => {},
       publish: (_args, _params: { type: string; step: StepId | null; data: Record<string, unknown> }) => {},
@@ -271,6 +274,9 @@ export function createApplicationMachine(definitions: readonly StepDefinition[])
         waiting: { always: { guard: depsDone, target: 'requested' } },
         requested: {
           entry: def.windowStartsAt === 'requested' ? [...sendRequest, startOwnClock] : sendRequest,
+          // Left on the request's own answer, its call is already done. Left on a callback that came
+          // first, the call may still be under way or waiting to be retried: it is settled instead.
+          exit: { type: 'settleDepartmentCalls' as const, params: { step: id } },
           on: {
             'step.completed': onCompleted,
             'step.accepted': {
@@ -285,7 +291,10 @@ export function createApplicationMachine(definitions: readonly StepDefinition[])
         processing: {
           // In case the callback is lost, the department is polled on a durable timer of ours.
           entry: { type: 'startPollTimer' as const, params: ({ context }: { context: Ctx }) => ({ step: id, generation: step(context, id).generation }) },
-          exit: { type: 'stopPollTimer' as const, params: { step: id } },
+          exit: [
+            { type: 'stopPollTimer' as const, params: { step: id } },
+            { type: 'settleDepartmentCalls' as const, params: { step: id } },
+          ],
           on: {
             'step.poll_due': {
               guard: ({ context, event }: { context: Ctx; event: Ev }) =>

@@ -229,6 +229,9 @@ function inlineLiteral(value: unknown): string | undefined {
     default:
       return undefined;
   }
+  // Most values (snapshots, forms: several KB each) have none of ' \ NUL: one scan, no copies.
+  // eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for
+  if (!/['\\\u0000]/.test(text)) return `'${text}'`;
   // A NUL ends the protocol message's text: such a value travels as a parameter (and is refused there).
   if (text.includes('\u0000')) return undefined;
   // What pg.escapeLiteral writes (quotes doubled; with a backslash, the E'' form with backslashes
@@ -571,14 +574,14 @@ export function openPostgres(options: PostgresOptions): Database {
       const begin = beginPending.has(conn);
       const statements = begin ? [CompiledQuery.raw('BEGIN'), ...queries] : queries;
       const text = statements.length > 1 ? pipelineStatements(statements) : undefined;
+      // From here on BEGIN is on its way: a failure must be rolled back (inTransaction sees it open).
+      beginPending.delete(conn);
       if (text === undefined) {
         const results = await executeInTurn(conn, statements);
-        beginPending.delete(conn);
         return begin ? results.slice(1) : results;
       }
       // ONE round trip for all of them. The server runs them in order inside the transaction; the
       // first error aborts it and skips the rest (the caller rolls back).
-      beginPending.delete(conn);
       const { rows } = await conn.executeQuery<pg.QueryResult>(CompiledQuery.raw(text));
       if (rows.length !== statements.length) throw new Error(`a pipeline of ${statements.length} statements returned ${rows.length} results`);
       const results = rows.map((r) => ({

@@ -360,12 +360,31 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
 
     const cleared = [...working.values()].flatMap((w) => (w.isNew ? [] : [...w.clearedKeys].map((key) => [w.row.id, key] as const)));
     for (const pairs of chunks(cleared)) {
+      // (a, b) IN (VALUES …): the row-value form both databases take (SQLite wants a subquery on the right).
+      const clearedPairs = sql<boolean>`(application_id, key) IN (VALUES ${sql.join(pairs.map(([id, key]) => sql`(${id}, ${key})`))})`;
+      // A department call that is cancelled or replaced (the step finished by callback while a
+      // retry waited or an attempt was under way; a correction's new request) stays as a done row,
+      // so the step's attempt count (status, console) keeps the attempts it made — and counts the
+      // one in flight, which the department evidently got. Timers are simply deleted.
+      writes.push(
+        conn
+          .updateTable('effects')
+          .set((eb) => ({
+            state: 'done',
+            completed_at: at,
+            lease_until: null,
+            attempts: eb('attempts', '+', eb.case().when('lease_owner', 'is not', null).then(eb.lit(1)).else(eb.lit(0)).end()),
+          }))
+          .where('state', '=', 'pending')
+          .where('kind', '=', 'department_call')
+          .where(clearedPairs)
+          .compile(),
+      );
       writes.push(
         conn
           .deleteFrom('effects')
           .where('state', '=', 'pending')
-          // (a, b) IN (VALUES …): the row-value form both databases take (SQLite wants a subquery on the right).
-          .where(sql<boolean>`(application_id, key) IN (VALUES ${sql.join(pairs.map(([id, key]) => sql`(${id}, ${key})`))})`)
+          .where(clearedPairs)
           .compile(),
       );
     }

@@ -112,7 +112,11 @@ export interface Transition {
   /** The credit code, once known (the licence's result). */
   creditCode?: string | null;
   newEffects?: NewEffect[];
-  /** Keys of pending effects to delete (xstate.cancel, a clock stopped…). */
+  /**
+   * Keys of pending effects to cancel (xstate.cancel, a clock stopped…): deleted, except a
+   * department call, which is kept as done with its attempts (one more if it was leased: in flight).
+   * A new effect with a pending key cancels the old one the same way.
+   */
   cancelEffectKeys?: string[];
   events?: NewEvent[];
   /** Clock rows to insert or replace (whole rows). */

@@ -171,3 +171,25 @@ t.test('step definitions are validated', async (t) => {
   );
   t.doesNotThrow(() => validateStepDefinitions(DEFAULT_STEP_DEFINITIONS));
 });
+
+t.test('a step finished by a callback settles its own call and poll, and nobody else’s', async (t) => {
+  let [s] = start();
+  let actions: Action[];
+  [s] = complete(s, 'business-licence', { creditCode: 'X' });
+  const settled = (list: Action[]) => list.filter((a) => a.type === 'settleDepartmentCalls').map((a) => (a.params as { step: StepId }).step);
+  // The seal's callback arrives before its request was answered (the call is still under way).
+  [s, actions] = complete(s, 'seal-engraving');
+  t.equal(phase(s, 'seal-engraving'), 'done');
+  t.same(settled(actions), ['seal-engraving'], 'leaving requested settles the seal call');
+  // Tax accepted, then completed by callback while a poll may be under way: leaving processing settles it too.
+  [s] = accept(s, 'tax-invoice');
+  [s, actions] = complete(s, 'tax-invoice');
+  t.same(settled(actions), ['tax-invoice']);
+  t.ok(actions.some((a) => a.type === 'stopPollTimer'));
+  // A rejection leaves requested as well.
+  [s, actions] = send(s, { type: 'step.rejected', step: 'social-insurance', generation: gen(s, 'social-insurance'), at, reference: null, reasons: [{ path: 'legalRepresentative.name', message: 'x' }] });
+  t.same(settled(actions), ['social-insurance']);
+  // An answer that changes nothing (a stale generation) settles nothing.
+  [, actions] = send(s, { type: 'step.completed', step: 'bank-account', generation: 99, at, reference: null, result: {} });
+  t.same(settled(actions), []);
+});

@@ -410,6 +410,37 @@ export async function runStoreConformance(t: Test, makeStore: MakeStore): Promis
     t.strictSame((await store.claimDueEffects('owner-c', wallNow(), 1_000, 10)).map((e) => e.key).sort(), ['elsewhere', 'live-2'], 'done effects are never claimed');
   });
 
+  await test('a cancelled department call stays as a done row with its attempts; a cancelled timer is gone', async (t, store) => {
+    const call = (key: string) => effect(key, at(10), { kind: 'department_call', step: 'seal-engraving' });
+    const app = await createApp(store, { newEffects: [call('in-flight'), call('backing-off'), call('never-tried'), effect('timer', at(10))] });
+    const byKey = async (key: string) => (await store.listEffectHistory(app.id, 'department_call')).filter((e) => e.key === key);
+    const claimed = await store.claimDueEffects('owner-a', at(10), LONG_LEASE_MS, 10);
+    const id = (key: string) => claimed.find((e) => e.key === key)!.id;
+    // One attempt failed and waits for its retry (no lease); another is under way (leased); one was never claimed back.
+    t.equal(await store.rescheduleEffect(id('backing-off'), 'owner-a', at(60), 'DEPARTMENT_TIMEOUT: slow'), true);
+    t.equal(await store.rescheduleEffect(id('never-tried'), 'owner-a', at(60), null), true);
+    await store.apply(app.id, {}, () => ({ cancelEffectKeys: ['in-flight', 'backing-off', 'timer'] }));
+
+    t.match(await byKey('in-flight'), [{ state: 'done', attempts: 1, leaseUntil: null }], 'the attempt under way is counted: the department got it');
+    t.match(await byKey('backing-off'), [{ state: 'done', attempts: 1, lastError: 'DEPARTMENT_TIMEOUT: slow' }], 'the ended attempt stays counted, no extra one');
+    t.match(await byKey('never-tried'), [{ state: 'pending' }], 'keys not cancelled are untouched');
+    t.strictSame((await store.listEffects(app.id)).map((e) => e.key).sort(), ['never-tried'], 'nothing cancelled is pending; the timer is deleted');
+    t.same(
+      (await store.effectAttempts([app.id], ['in-flight', 'backing-off'])).map((r) => [r.key, r.attempts]),
+      [
+        ['backing-off', 1],
+        ['in-flight', 1],
+      ],
+    );
+    // The call under way ends later: its answer is dropped and it is not retried.
+    t.strictSame(await store.apply(app.id, { completesEffect: { id: id('in-flight'), owner: 'owner-a' } }, () => ({})), { applied: false, reason: 'effect_not_pending' });
+    t.equal(await store.rescheduleEffect(id('in-flight'), 'owner-a', at(90), 'late timeout'), false);
+    t.match(await byKey('in-flight'), [{ state: 'done', attempts: 1 }]);
+    // Scheduling the key again writes a new pending row beside the done one.
+    await store.apply(app.id, {}, () => ({ newEffects: [call('in-flight')] }));
+    t.match(await byKey('in-flight'), [{ state: 'done', attempts: 1 }, { state: 'pending', attempts: 0 }]);
+  });
+
   await test('pending keys: a new effect replaces the pending one; cancelEffectKeys deletes', async (t, store) => {
     const app = await createApp(store, { newEffects: [effect('timer', at(10), { payload: { v: 1 } }), effect('keep', at(20))] });
     const other = await createApp(store, { newEffects: [effect('timer', at(10))] });

@@ -9,7 +9,8 @@ import { createTestDatabase, getTestPostgres } from '../support/postgres.ts';
 
 const server = await getTestPostgres();
 const testDatabase = await createTestDatabase(server.url);
-const database: Database = openPostgres({ connectionString: testDatabase.url, poolSize: 2 });
+// One connection: a transaction left open or aborted on it would break every later subtest.
+const database: Database = openPostgres({ connectionString: testDatabase.url, poolSize: 1 });
 t.teardown(async () => {
   await database.close();
   await testDatabase.drop();
@@ -143,4 +144,12 @@ await t.test('what cannot be inlined safely travels as parameters, one statement
     { code: '22021' },
   );
   t.same((await sql`SELECT count(*)::int AS c FROM samples WHERE way = 'nul'`.execute(database.db)).rows, [{ c: 0 }]);
+  // The same when BEGIN was to go out with these statements: it went out one by one with them, and
+  // the failure is rolled back (the one pooled connection is clean for the next transaction).
+  await t.rejects(
+    database.transaction((conn) => database.executeAll(conn, [insert('nul', 0, { t: 'fine' }), withNul]), { beginWithFirstStatements: true }),
+    { code: '22021' },
+  );
+  t.same((await sql`SELECT count(*)::int AS c FROM samples WHERE way = 'nul'`.execute(database.db)).rows, [{ c: 0 }]);
+  t.equal(await database.transaction(async (conn) => (await database.executeAll(conn, [insert('nul', 9, { t: 'ok' })])).length), 1);
 });
