@@ -163,9 +163,11 @@ export function createExecutor(options: ExecutorOptions) {
       if (outcome.transient && attempt < options.maxAttempts) {
         const delay = retryDelayMs(attempt, outcome.retryAfterMs, { baseMs: options.retryBaseMs, maxMs: options.retryMaxMs });
         const dueAt = new Date(clock.now().getTime() + delay).toISOString();
-        await store.rescheduleEffect(effect.id, options.owner, dueAt, `${outcome.code}: ${outcome.message}`);
-        options.onEffect?.('department_call', 'rescheduled');
-        return 'rescheduled';
+        const kept = await store.rescheduleEffect(effect.id, options.owner, dueAt, `${outcome.code}: ${outcome.message}`);
+        // Not kept: the step was settled meanwhile (a callback came first) or another instance holds
+        // the effect now; nothing is retried from here.
+        options.onEffect?.('department_call', kept ? 'rescheduled' : 'superseded');
+        return kept ? 'rescheduled' : 'skipped';
       }
       if (payload.op === 'poll') {
         // A failed poll changes nothing: the next poll timer (or the callback) will tell.
