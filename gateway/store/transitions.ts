@@ -595,7 +595,7 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
 
   /** Tells other instances (PostgreSQL NOTIFY, sent at commit): "<instance> <application> <lastSeq> <state>" per line. */
   function announce(changes: StoreChange[]): CompiledQuery[] {
-    if (database.notification('') === undefined) return [];
+    if (d.kind !== 'postgres') return [];
     const notifications: CompiledQuery[] = [];
     let payload = '';
     for (const change of changes) {

@@ -3,26 +3,12 @@
 // Every department but the one under test answers at once (mode sync), so the application's clocks
 // measure that department alone — through the real machine, SLA clocks and calendar.
 import t from 'tap';
-import type { SimulationScenarioInput, StepId } from '../../contracts/index.ts';
-import { loadShippedYears } from '../../gateway/calendar/index.ts';
 import { adviseCapacity, prepareScenario, runSimulation, simulate } from '../../gateway/simulation/index.ts';
+import { OFFICE_HOURS, environment, only, window } from './known-answer-support.ts';
 
 // Seconds of CPU (simulations, a worker thread, a recorded month); on a busy shared machine more than
 // tap's default two minutes. A budget, not a timed assertion.
 t.setTimeout(300_000);
-
-const environment = { years: loadShippedYears() };
-const STEPS: StepId[] = ['business-licence', 'seal-engraving', 'tax-invoice', 'social-insurance', 'bank-account', 'postal-delivery'];
-const instant = { clerks: 'unlimited' as const, mode: 'sync' as const, serviceTime: { kind: 'fixed' as const, minutes: 0 } };
-
-/** A scenario in which only `step` takes time: `department` says how. */
-function only(step: StepId, department: Record<string, unknown>, rest: Partial<SimulationScenarioInput>): SimulationScenarioInput {
-  const departments = Object.fromEntries(STEPS.map((s) => [s, s === step ? department : instant]));
-  return { name: 'known-answer', period: { from: '2026-11-02', to: '2026-11-06' }, arrivals: { kind: 'times', at: [] }, departments, ...rest } as SimulationScenarioInput;
-}
-
-const window = (report: ReturnType<typeof simulate>, clock: string) => report.windows.find((w) => w.clock === clock)!;
-const OFFICE_HOURS = [9, 10, 11, 13, 14, 15, 16];
 
 /** Every working day of November 2026's first week, arrivals at 09:00, 09:30, … 16:30 (not at lunch), `extra` more at 16:59. */
 function everyHalfHour(extra: number): string[] {

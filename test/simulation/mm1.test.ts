@@ -2,26 +2,12 @@
 // queue. Every department but the seal makers answers at once (mode sync), so the seal clock
 // measures that department alone — through the real machine, SLA clocks and calendar.
 import t from 'tap';
-import type { SimulationScenarioInput, StepId } from '../../contracts/index.ts';
-import { loadShippedYears } from '../../gateway/calendar/index.ts';
 import { simulate } from '../../gateway/simulation/index.ts';
+import { OFFICE_HOURS, environment, only, window } from './known-answer-support.ts';
 
 // Seconds of CPU (simulations, a worker thread, a recorded month); on a busy shared machine more than
 // tap's default two minutes. A budget, not a timed assertion.
 t.setTimeout(300_000);
-
-const environment = { years: loadShippedYears() };
-const STEPS: StepId[] = ['business-licence', 'seal-engraving', 'tax-invoice', 'social-insurance', 'bank-account', 'postal-delivery'];
-const instant = { clerks: 'unlimited' as const, mode: 'sync' as const, serviceTime: { kind: 'fixed' as const, minutes: 0 } };
-
-/** A scenario in which only `step` takes time: `department` says how. */
-function only(step: StepId, department: Record<string, unknown>, rest: Partial<SimulationScenarioInput>): SimulationScenarioInput {
-  const departments = Object.fromEntries(STEPS.map((s) => [s, s === step ? department : instant]));
-  return { name: 'known-answer', period: { from: '2026-11-02', to: '2026-11-06' }, arrivals: { kind: 'times', at: [] }, departments, ...rest } as SimulationScenarioInput;
-}
-
-const window = (report: ReturnType<typeof simulate>, clock: string) => report.windows.find((w) => w.clock === clock)!;
-const OFFICE_HOURS = [9, 10, 11, 13, 14, 15, 16];
 
 t.test('M/M/1: the seal window is met with probability 1 − e^(−(μ−λ)·w)', async (t) => {
   // Poisson arrivals only in office hours (λ = 1.5 an office hour), one clerk with exponential
