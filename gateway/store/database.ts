@@ -31,7 +31,7 @@ import {
   type QueryResult,
   type Transaction,
 } from 'kysely';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Json } from './types.ts';
@@ -408,17 +408,19 @@ export class WalSync {
   async #fsync(): Promise<void> {
     this.syncs++;
     try {
-      // The WAL file keeps its inode while the connection is open (it is reset, never deleted); the
-      // check costs two stat calls and guarantees an fsync never goes to a file SQLite no longer uses.
-      if (this.#handle) {
-        const [held, current] = await Promise.all([this.#handle.stat(), stat(this.#path)]);
-        if (held.ino !== current.ino || held.dev !== current.dev) {
-          await this.#handle.close();
-          this.#handle = undefined;
-        }
-      }
       this.#handle ??= await open(this.#path, 'r');
-      await this.#handle.sync();
+      // The WAL file keeps its inode while the connection is open (it is reset, never deleted). That
+      // is checked anyway, at no cost in latency: an fstat of the same handle runs beside the fsync
+      // (both on the thread pool). A file no longer linked (nlink 0) is not the WAL SQLite writes:
+      // reopen by name and sync again. (Two stat calls before the fsync, as this did before, cost
+      // ~0.4 ms of every commit's latency on a busy machine.)
+      const [, held] = await Promise.all([this.#handle.sync(), this.#handle.stat()]);
+      if (held.nlink === 0) {
+        await this.#handle.close();
+        this.#handle = undefined;
+        this.#handle = await open(this.#path, 'r');
+        await this.#handle.sync();
+      }
     } catch (error) {
       // No WAL file: nothing was ever written through it (a read-only transaction), nothing to sync.
       if ((error as { code?: unknown }).code !== 'ENOENT') throw error;

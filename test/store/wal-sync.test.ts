@@ -1,7 +1,8 @@
 // WalSync: SQLite commits made durable by an fsync of the WAL off the event loop, shared by the
 // commits that end while one runs (group commit) — and never by a commit that ended after it began.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -63,4 +64,33 @@ t.test('the store: synchronous=NORMAL plus our fsync, and a transaction returns 
   });
   order.push('transaction returned');
   t.same(order, ['work done', 'fsync requested', 'fsync done', 'transaction returned']);
+});
+
+t.test('a WAL file replaced under the open handle: the fsync goes to the file now at the path', async (t) => {
+  const file = join(scratch(), 'db');
+  writeFileSync(`${file}-wal`, 'frames');
+  const wal = new WalSync(file);
+  t.teardown(() => wal.close());
+  // Which inode each fsync reached, seen from FileHandle.prototype.sync itself.
+  const probe = await open(`${file}-wal`, 'r');
+  const handlePrototype = Object.getPrototypeOf(probe) as { sync(this: FileHandle): Promise<void> };
+  await probe.close();
+  const realSync = handlePrototype.sync;
+  const synced: number[] = [];
+  handlePrototype.sync = async function (this: FileHandle) {
+    synced.push((await this.stat()).ino);
+    return realSync.call(this);
+  };
+  t.teardown(() => void (handlePrototype.sync = realSync));
+
+  await wal.sync();
+  t.same(synced, [statSync(`${file}-wal`).ino], 'the first fsync: the WAL file');
+  unlinkSync(`${file}-wal`);
+  writeFileSync(`${file}-wal`, 'new frames');
+  synced.length = 0;
+  await wal.sync();
+  t.equal(synced.at(-1), statSync(`${file}-wal`).ino, 'after the file was replaced, the last fsync reached the new one');
+  synced.length = 0;
+  await wal.sync();
+  t.same(synced, [statSync(`${file}-wal`).ino], 'and from then on only the new one, once per commit');
 });
