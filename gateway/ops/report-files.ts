@@ -3,7 +3,6 @@
 // has — and an Excel workbook (exceljs) with the same table and the 12-month trend.
 
 import { stringify } from 'csv-stringify/sync';
-import ExcelJS from 'exceljs';
 import { STEP_LABELS_ZH, type MonthlyReport, type ReportTrend, type StepId } from '../../contracts/index.ts';
 
 /** Stable columns; the ratings (好差评) of each row's target come last. */
@@ -35,6 +34,9 @@ export function reportCsv(report: MonthlyReport): string {
 const HEADERS_ZH = ['月份', '环节', '部门', '办结数', '按时办结', '按时率 %', '中位用时（工作小时）', 'P90 用时（工作小时）', '超时数', '在办数', '评价数', '平均评分', '差评数', '满意率 %'];
 
 export async function reportWorkbook(report: MonthlyReport, trend: ReportTrend): Promise<Buffer> {
+  // Loaded on the first export, not at start-up: exceljs (with its zip and XML stack) is ~25 MiB of
+  // resident memory in every gateway process, and only the monthly spreadsheet uses it.
+  const { default: ExcelJS } = await import('exceljs');
   const workbook = new ExcelJS.Workbook();
   workbook.creator = '全链通网关';
   workbook.created = new Date(report.generatedAt);
