@@ -16,7 +16,8 @@
 // to other instances with NOTIFY (delivered at commit, never for a rollback) on one channel.
 
 import { createHash, randomUUID } from 'node:crypto';
-import BetterSqlite3 from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type BetterSqlite3 from 'better-sqlite3';
 import {
   CompiledQuery,
   Kysely,
@@ -33,11 +34,19 @@ import {
 } from 'kysely';
 import { open, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Json } from './types.ts';
 import type { DatabaseSchema } from './schema.ts';
 
 export type Db = Kysely<DatabaseSchema>;
+
+// Each driver is loaded when a store of its kind is opened, not at start-up: a gateway runs on one
+// of the two, and the other's driver would only sit in memory (pg with its protocol and type
+// parsers, better-sqlite3 with its native addon). Both are CommonJS, so require() loads them
+// synchronously and openSqlite/openPostgres stay synchronous.
+const requireDriver = createRequire(import.meta.url);
+const loadSqliteDriver = () => requireDriver('better-sqlite3') as typeof BetterSqlite3;
+const loadPostgresDriver = () => requireDriver('pg') as typeof pg;
 /** A connection (or a transaction) that queries run on. */
 export type Conn = Kysely<DatabaseSchema> | Transaction<DatabaseSchema>;
 
@@ -437,7 +446,7 @@ export class WalSync {
 
 export function openSqlite(options: SqliteOptions): Database {
   // busy_timeout 0: the driver waits for a busy database itself, without blocking the event loop.
-  const raw = new BetterSqlite3(options.file, { timeout: 0 });
+  const raw = new (loadSqliteDriver())(options.file, { timeout: 0 });
   raw.pragma('journal_mode = WAL');
   // NORMAL + our own fsync of the WAL after each commit = FULL, off the event loop (WalSync).
   // An in-memory database has nothing to sync: FULL costs nothing there.
@@ -539,7 +548,8 @@ export function openPostgres(options: PostgresOptions): Database {
     // Set at connection start-up, so no query can ever run against another schema.
     ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
   };
-  const pool = new pg.Pool({ ...connection, max: options.poolSize ?? 10 });
+  const { Pool, Client } = loadPostgresDriver();
+  const pool = new Pool({ ...connection, max: options.poolSize ?? 10 });
   pool.on('error', (error) => options.onPoolError?.(error));
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
   const instanceId = randomUUID();
@@ -555,7 +565,7 @@ export function openPostgres(options: PostgresOptions): Database {
     async prepare() {
       if (schema === undefined) return;
       // Checked first: CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege even when the schema exists.
-      const client = new pg.Client({ connectionString: options.connectionString });
+      const client = new Client({ connectionString: options.connectionString });
       await client.connect();
       try {
         const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
@@ -614,7 +624,7 @@ export function openPostgres(options: PostgresOptions): Database {
       };
       const connect = async (): Promise<void> => {
         if (stopped || closed) return;
-        const next = new pg.Client(connection);
+        const next = new Client(connection);
         next.on('notification', (message) => {
           if (message.channel === CHANGE_CHANNEL && message.payload) onPayload(message.payload);
         });
