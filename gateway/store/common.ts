@@ -4,12 +4,18 @@
 import { ApplicationState } from '../../contracts/index.ts';
 import type { ApplicationRow, NewEffect, Transition } from './types.ts';
 
+/** Date#toISOString()'s own form, for a day that exists in every month (01–28) and an hour 00–23. */
+const CANONICAL_UTC = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+
 /**
  * Normalises any ISO-8601 time ("2026-01-05T09:00:00+08:00") to the fixed-width UTC form of
  * Date#toISOString(). SQLite compares times as text, so every stored time must have this form;
  * PostgreSQL gets the same strings so both stores return identical values.
  */
 export function toIso(value: string | Date): string {
+  // Most times arrive already in that form (the store's own, the clock's): returned as they are.
+  // Days 29–31 still take the parse, which rolls an impossible date over as it always has.
+  if (typeof value === 'string' && CANONICAL_UTC.test(value)) return value;
   const date = typeof value === 'string' ? new Date(value) : value;
   const ms = date.getTime();
   if (Number.isNaN(ms)) throw new RangeError(`Not an ISO-8601 time: ${String(value)}`);

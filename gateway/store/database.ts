@@ -35,6 +35,7 @@ import {
 import { open, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
+import { toIso as normaliseIso } from './common.ts';
 import type { Json } from './types.ts';
 import type { DatabaseSchema } from './schema.ts';
 
@@ -119,11 +120,8 @@ export interface TransactionOptions {
 
 export const CHANGE_CHANNEL = 'qlt_changes';
 
-const toIso = (raw: unknown): string => {
-  const date = raw instanceof Date ? raw : new Date(String(raw));
-  if (Number.isNaN(date.getTime())) throw new RangeError(`Not a time: ${String(raw)}`);
-  return date.toISOString();
-};
+/** A time column's value (a Date from pg, a string from SQLite) in toISOString's form. */
+const toIso = (raw: unknown): string => normaliseIso(raw instanceof Date ? raw : String(raw));
 
 const common = {
   readTime: toIso,
