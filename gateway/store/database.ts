@@ -94,7 +94,7 @@ export interface Database {
    * pipelineStatements); SQLite runs them one after another in-process, where there is no round
    * trip to save. A failing statement fails the call, and the transaction must then be rolled back.
    */
-  executeAll(conn: Conn, queries: readonly CompiledQuery[]): Promise<Array<QueryResult<Record<string, unknown>>>>;
+  executeAll(conn: Conn, queries: readonly CompiledQuery[], options?: ExecuteAllOptions): Promise<Array<QueryResult<Record<string, unknown>>>>;
   /** Runs a multi-statement SQL script (migrations of the initial schema) on a connection in a transaction. */
   execScript(conn: Conn, text: string): Promise<void>;
   /**
@@ -107,6 +107,16 @@ export interface Database {
   /** Starts listening for other instances' notifications (PostgreSQL); returns a stop function. */
   listen(onPayload: (payload: string) => void, onReconnect: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+export interface ExecuteAllOptions {
+  /**
+   * These are the transaction's last statements: on PostgreSQL its COMMIT goes out with them (one
+   * round trip less), and the transaction's own COMMIT is skipped. When a statement fails the server
+   * skips the rest, COMMIT included, and the transaction is rolled back as after any failure. The
+   * work must send nothing after this call. SQLite commits after the work as always.
+   */
+  thenCommit?: boolean;
 }
 
 export interface TransactionOptions {
@@ -173,7 +183,7 @@ export class RetryableTransactionError extends Error {
  * promises that BEGIN goes out with its first statements (pending.has(conn) until then); a
  * transaction whose work never sent anything has nothing to commit or roll back.
  */
-async function inTransaction<T>(db: Db, begin: string, work: (conn: Conn) => Promise<T>, pending?: WeakSet<Conn>): Promise<T> {
+async function inTransaction<T>(db: Db, begin: string, work: (conn: Conn) => Promise<T>, pending?: WeakSet<Conn>, committed?: WeakSet<Conn>): Promise<T> {
   return db.connection().execute(async (conn) => {
     if (pending) pending.add(conn);
     else await sql.raw(begin).execute(conn);
@@ -182,11 +192,15 @@ async function inTransaction<T>(db: Db, begin: string, work: (conn: Conn) => Pro
     try {
       result = await work(conn);
     } catch (error) {
+      // (A COMMIT sent with the last statements was skipped by the server after the failure, or
+      // failed itself: either way ROLLBACK leaves the connection outside any transaction.)
+      committed?.delete(conn);
       if (open()) await sql.raw('ROLLBACK').execute(conn).catch(() => undefined);
       pending?.delete(conn);
       const code = (error as { code?: unknown }).code;
       throw typeof code === 'string' && RETRYABLE.has(code) ? new RetryableTransactionError(error) : error;
     }
+    if (committed?.delete(conn)) return result;
     if (!open()) {
       pending?.delete(conn);
       return result;
@@ -559,8 +573,10 @@ export function openPostgres(options: PostgresOptions): Database {
   const instanceId = randomUUID();
   let closed = false;
   const listeners = new Set<pg.Client>();
-  // Transactions whose BEGIN goes out with their first executeAll (TransactionOptions).
+  // Transactions whose BEGIN goes out with their first executeAll (TransactionOptions), and those
+  // whose COMMIT went out with their last (ExecuteAllOptions.thenCommit).
   const beginPending = new WeakSet<Conn>();
+  const committedInline = new WeakSet<Conn>();
   return {
     db,
     dialect: POSTGRES_DIALECT,
@@ -585,17 +601,18 @@ export function openPostgres(options: PostgresOptions): Database {
         await client.end();
       }
     },
-    transaction: (work, options) => inTransaction(db, 'BEGIN', work, options?.beginWithFirstStatements ? beginPending : undefined),
-    async executeAll(conn, queries) {
+    transaction: (work, options) => inTransaction(db, 'BEGIN', work, options?.beginWithFirstStatements ? beginPending : undefined, committedInline),
+    async executeAll(conn, queries, options) {
       const begin = beginPending.has(conn);
-      const statements = begin ? [CompiledQuery.raw('BEGIN'), ...queries] : queries;
+      const commit = options?.thenCommit === true;
+      const statements = [...(begin ? [CompiledQuery.raw('BEGIN')] : []), ...queries, ...(commit ? [CompiledQuery.raw('COMMIT')] : [])];
+      // From here on COMMIT is on its way too: the transaction must not send its own.
+      if (commit) committedInline.add(conn);
       const text = statements.length > 1 ? pipelineStatements(statements) : undefined;
       // From here on BEGIN is on its way: a failure must be rolled back (inTransaction sees it open).
       beginPending.delete(conn);
-      if (text === undefined) {
-        const results = await executeInTurn(conn, statements);
-        return begin ? results.slice(1) : results;
-      }
+      const ours = (results: Array<QueryResult<Record<string, unknown>>>) => results.slice(begin ? 1 : 0, commit ? -1 : undefined);
+      if (text === undefined) return ours(await executeInTurn(conn, statements));
       // ONE round trip for all of them. The server runs them in order inside the transaction; the
       // first error aborts it and skips the rest (the caller rolls back).
       const { rows } = await conn.executeQuery<pg.QueryResult>(CompiledQuery.raw(text));
@@ -604,7 +621,7 @@ export function openPostgres(options: PostgresOptions): Database {
         rows: r.rows as Array<Record<string, unknown>>,
         ...(r.command === 'INSERT' || r.command === 'UPDATE' || r.command === 'DELETE' ? { numAffectedRows: BigInt(r.rowCount ?? 0) } : {}),
       }));
-      return begin ? results.slice(1) : results;
+      return ours(results);
     },
     execScript: async (conn, text) => {
       // No parameters: pg sends it with the simple protocol, which takes several statements.

@@ -5,7 +5,7 @@
 // clocks, events, dedup key and the effect's completion, all or nothing.
 //
 // Transitions that arrive while others are being written are committed TOGETHER: one transaction
-// (so one fsync, and on PostgreSQL a handful of round trips) for a batch of them, instead of one
+// (so one fsync, and on PostgreSQL two round trips, three when it creates applications) for a batch of them, instead of one
 // each. Inside a batch every transition still sees exactly what the ones before it wrote: the batch
 // keeps the applications it touches in memory and decides them in arrival order, then writes the
 // net result with one statement per table. Per-transition outcomes stay separate: a decide() that
@@ -569,7 +569,9 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
       .filter((w) => w.changed || w.isNew)
       .map((w) => ({ kind: 'committed', applicationId: w.row.id, state: w.row.state, lastSeq: w.eventSeq, events: w.events, local: true }));
     if (changes.length > 0) writes.push(...announce(changes));
-    const written = await database.executeAll(conn, writes);
+    // The last statements of the transaction: on PostgreSQL its COMMIT goes with them (nothing is
+    // sent after this; nothing is settled before the transaction has returned, i.e. committed).
+    const written = await database.executeAll(conn, writes, { thenCommit: true });
 
     // The effects leased to their writers, with the ids the database gave them.
     for (const { batch, index } of effectChunks) {

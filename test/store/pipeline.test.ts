@@ -3,9 +3,13 @@
 // back exactly as it does when sent as a parameter — so each tricky value is written both ways and
 // the rows compared — and if a failing statement still rolls everything back.
 import { CompiledQuery, sql } from 'kysely';
+import pg from 'pg';
 import t from 'tap';
 import { openPostgres, pipelineStatements, type Database } from '../../gateway/store/database.ts';
 import { createTestDatabase, getTestPostgres } from '../support/postgres.ts';
+
+// pg.Client.prototype.query, which every pooled connection's statements go through (the round-trip count below).
+const pgClientPrototype = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
 
 const server = await getTestPostgres();
 const testDatabase = await createTestDatabase(server.url);
@@ -152,4 +156,45 @@ await t.test('what cannot be inlined safely travels as parameters, one statement
   );
   t.same((await sql`SELECT count(*)::int AS c FROM samples WHERE way = 'nul'`.execute(database.db)).rows, [{ c: 0 }]);
   t.equal(await database.transaction(async (conn) => (await database.executeAll(conn, [insert('nul', 9, { t: 'ok' })])).length), 1);
+});
+
+await t.test('COMMIT goes out with the last statements: one round trip, committed, and a failure still rolls back', async (t) => {
+  // Count what reaches the server: every query on the pool's one connection.
+  const sent: string[] = [];
+  const realQuery = pgClientPrototype.query;
+  pgClientPrototype.query = function (this: unknown, ...args: unknown[]) {
+    const first = args[0];
+    sent.push(typeof first === 'string' ? first : String((first as { text?: unknown }).text));
+    return (realQuery as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof realQuery;
+  t.teardown(() => void (pgClientPrototype.query = realQuery));
+
+  const returned = await database.transaction(
+    async (conn) => {
+      await database.executeAll(conn, [database.db.selectFrom('samples' as never).select(sql<number>`count(*)::int`.as('c')).compile()]);
+      const results = await database.executeAll(conn, [insert('inline-commit', 1, { t: 'a' }), insert('inline-commit', 2, { t: 'b' })], { thenCommit: true });
+      t.equal(results.length, 2, 'the results are the statements’ own (not BEGIN’s or COMMIT’s)');
+      t.ok(results.every((r) => r.numAffectedRows === 1n));
+      return 'done';
+    },
+    { beginWithFirstStatements: true },
+  );
+  t.equal(returned, 'done');
+  t.equal(sent.length, 2, `two round trips for the whole transaction (BEGIN + read, writes + COMMIT): ${JSON.stringify(sent.map((q) => q.slice(0, 40)))}`);
+  t.match(sent[1], /COMMIT$/, 'COMMIT was the end of the second');
+  t.same((await sql`SELECT count(*)::int AS c FROM samples WHERE way = 'inline-commit'`.execute(database.db)).rows, [{ c: 2 }], 'committed');
+
+  // A failing statement: the server skips the rest, COMMIT included; the transaction is rolled back.
+  await t.rejects(
+    database.transaction(
+      (conn) => database.executeAll(conn, [insert('inline-commit', 3, { t: 'c' }), insert('inline-commit', 1, { t: 'duplicate key' })], { thenCommit: true }),
+      { beginWithFirstStatements: true },
+    ),
+    { code: '23505' },
+  );
+  t.same((await sql`SELECT count(*)::int AS c FROM samples WHERE way = 'inline-commit'`.execute(database.db)).rows, [{ c: 2 }], 'nothing of the failed one');
+  // Statements that cannot be inlined go one by one, COMMIT last; the pooled connection is clean after.
+  await database.transaction((conn) => database.executeAll(conn, [insert('inline-commit', 4, { t: "it's" }), CompiledQuery.raw("SELECT 'own quote'")], { thenCommit: true }));
+  t.same((await sql`SELECT count(*)::int AS c FROM samples WHERE way = 'inline-commit'`.execute(database.db)).rows, [{ c: 3 }]);
+  t.equal(await database.transaction(async (conn) => (await database.executeAll(conn, [insert('inline-commit', 5, { t: 'ok' })])).length), 1, 'the next transaction works');
 });
