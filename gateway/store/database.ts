@@ -48,6 +48,7 @@ export type Db = Kysely<DatabaseSchema>;
 const requireDriver = createRequire(import.meta.url);
 const loadSqliteDriver = () => requireDriver('better-sqlite3') as typeof BetterSqlite3;
 const loadPostgresDriver = () => requireDriver('pg') as typeof pg;
+
 /** A connection (or a transaction) that queries run on. */
 export type Conn = Kysely<DatabaseSchema> | Transaction<DatabaseSchema>;
 

@@ -5,8 +5,8 @@
 // clocks, events, dedup key and the effect's completion, all or nothing.
 //
 // Transitions that arrive while others are being written are committed TOGETHER: one transaction
-// (so one fsync, and on PostgreSQL two round trips, three when it creates applications) for a batch of them, instead of one
-// each. Inside a batch every transition still sees exactly what the ones before it wrote: the batch
+// (so one fsync, and on PostgreSQL two round trips, three when it creates applications) for a
+// batch of them, instead of one each. Inside a batch every transition still sees exactly what the ones before it wrote: the batch
 // keeps the applications it touches in memory and decides them in arrival order, then writes the
 // net result with one statement per table. Per-transition outcomes stay separate: a decide() that
 // throws fails only its own transition; a statement that fails makes every transition of the batch
