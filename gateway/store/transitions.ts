@@ -6,9 +6,9 @@
 //
 // Transitions that arrive while others are being written are committed TOGETHER: one transaction
 // (so one fsync, and on PostgreSQL two round trips, three when it creates applications) for a
-// batch of them, instead of one each. Inside a batch every transition still sees exactly what the ones before it wrote: the batch
-// keeps the applications it touches in memory and decides them in arrival order, then writes the
-// net result with one statement per table. Per-transition outcomes stay separate: a decide() that
+// batch of them, instead of one each. Inside a batch every transition still sees exactly what the
+// ones before it wrote: the batch keeps the applications it touches in memory and decides them in
+// arrival order, then writes the net result with one statement per table. Per-transition outcomes stay separate: a decide() that
 // throws fails only its own transition; a statement that fails makes every transition of the batch
 // run again alone, so one poisoned transition cannot take others down with it.
 //
