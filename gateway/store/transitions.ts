@@ -8,9 +8,10 @@
 // (so one fsync, and on PostgreSQL two round trips, three when it creates applications) for a
 // batch of them, instead of one each. Inside a batch every transition still sees exactly what the
 // ones before it wrote: the batch keeps the applications it touches in memory and decides them in
-// arrival order, then writes the net result with one statement per table. Per-transition outcomes stay separate: a decide() that
-// throws fails only its own transition; a statement that fails makes every transition of the batch
-// run again alone, so one poisoned transition cannot take others down with it.
+// arrival order, then writes the net result with one statement per table. Per-transition outcomes
+// stay separate: a decide() that throws fails only its own transition; a statement that fails makes
+// every transition of the batch run again alone, so one poisoned transition cannot take others down
+// with it.
 //
 // Locks: applications are locked in id order (FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on SQLite),
 // then the effects being completed, in id order — two batches never wait on each other in a cycle.
