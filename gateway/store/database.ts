@@ -473,6 +473,12 @@ export function openSqlite(options: SqliteOptions): Database {
   raw.pragma(memory ? 'synchronous = FULL' : 'synchronous = NORMAL');
   const walSync = memory ? null : new WalSync(options.file);
   raw.pragma('foreign_keys = ON');
+  // The page cache is native memory, outside V8's heap limit. better-sqlite3 builds SQLite with a
+  // 16 MB default; 4 MB keeps the hot pages (indexes' upper levels, the due-work index) and leaves
+  // the rest to the OS's file cache. With 100,000 applications in flight (a 700 MB database) the
+  // catch-up after a crash peaked at 196.9 MiB RSS with 16 MB and 187.6 MiB with 4 MB, at the same
+  // pace; the SLA board and the throughput run were unchanged (docs/operations.md, memory).
+  raw.pragma('cache_size = -4000');
   const driver = new SqliteDriver(raw, options.busyTimeoutMs ?? 5000);
   const sqliteDialect: KyselyDialect = {
     createAdapter: () => new SqliteAdapter(),

@@ -95,11 +95,12 @@ t.test('a WAL file replaced under the open handle: the fsync goes to the file no
   t.same(synced, [statSync(`${file}-wal`).ino], 'and from then on only the new one, once per commit');
 });
 
-t.test('the store: WAL mode, synchronous=NORMAL (plus our fsync), checkpoints every 10,000 pages', async (t) => {
+t.test('the store: WAL mode, synchronous=NORMAL (plus our fsync), checkpoints every 10,000 pages, a 4 MB page cache', async (t) => {
   const database = openSqlite({ file: join(scratch(), 'gateway.db') });
   t.teardown(() => database.close());
   const pragma = async (name: string) => Object.values((await sql.raw(`PRAGMA ${name}`).execute(database.db)).rows[0] as Record<string, unknown>)[0];
   t.equal(await pragma('journal_mode'), 'wal');
   t.equal(await pragma('synchronous'), 1, 'NORMAL: the store fsyncs the WAL after each commit itself');
   t.equal(await pragma('wal_autocheckpoint'), 10_000);
+  t.equal(await pragma('cache_size'), -4000, 'a 4 MB page cache, not the driver\'s 16 MB: native memory counts against the RSS budget');
 });
