@@ -98,8 +98,13 @@ export function createTransitionWriter({ database, now, onCommitted }: Transitio
   const stats = { commits: 0, transitions: 0, largestBatch: 0 };
   let running = 0;
   let scheduled = false;
-  // SQLite has one connection and one writer; PostgreSQL commits a few batches in parallel.
-  const maxConcurrent = d.kind === 'sqlite' ? 1 : 3;
+  // One batch at a time, on both databases; what arrives meanwhile forms the next one. SQLite has a
+  // single connection anyway. On PostgreSQL, three batches in flight at once were measured against
+  // one (bench, 2,000 applications, 32 in flight, alternating builds): with three the batches were
+  // smaller, and when two held transitions of one application the second waited on the first's row
+  // locks for a whole commit; three batches did ~87 and one ~97 applications/s, 11.4 vs 9.8 ms of
+  // CPU per application, p99 ~620 vs ~500 ms, and the same one-application latency.
+  const maxConcurrent = 1;
 
   function enqueue(item: Item): void {
     queue.push(item);
