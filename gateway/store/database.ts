@@ -92,7 +92,7 @@ export interface Database {
   /**
    * Runs statements in order on `conn` (a transaction's connection) and returns each one's result,
    * as if each had been executed alone. PostgreSQL sends them in ONE round trip (see
-   * pipelineStatements); SQLite runs them one after another in-process, where there is no round
+   * preparingPool); SQLite runs them one after another in-process, where there is no round
    * trip to save. A failing statement fails the call, and the transaction must then be rolled back.
    */
   executeAll(conn: Conn, queries: readonly CompiledQuery[], options?: ExecuteAllOptions): Promise<Array<QueryResult<Record<string, unknown>>>>;
@@ -113,9 +113,10 @@ export interface Database {
 export interface ExecuteAllOptions {
   /**
    * These are the transaction's last statements: on PostgreSQL its COMMIT goes out with them (one
-   * round trip less), and the transaction's own COMMIT is skipped. When a statement fails the server
-   * skips the rest, COMMIT included, and the transaction is rolled back as after any failure. The
-   * work must send nothing after this call. SQLite commits after the work as always.
+   * round trip less), and the transaction's own COMMIT is skipped. When a statement fails, those
+   * after it fail too (the transaction is aborted), the COMMIT rolls back, and the transaction is
+   * rolled back as after any failure. The work must send nothing after this call. SQLite commits
+   * after the work as always.
    */
   thenCommit?: boolean;
 }
@@ -193,8 +194,8 @@ async function inTransaction<T>(db: Db, begin: string, work: (conn: Conn) => Pro
     try {
       result = await work(conn);
     } catch (error) {
-      // (A COMMIT sent with the last statements was skipped by the server after the failure, or
-      // failed itself: either way ROLLBACK leaves the connection outside any transaction.)
+      // (A COMMIT sent with the last statements rolled back the aborted transaction, or failed
+      // itself: either way ROLLBACK leaves the connection outside any transaction.)
       committed?.delete(conn);
       if (open()) await sql.raw('ROLLBACK').execute(conn).catch(() => undefined);
       pending?.delete(conn);
@@ -222,75 +223,6 @@ async function executeInTurn(conn: Conn, queries: readonly CompiledQuery[]): Pro
   const results: Array<QueryResult<Record<string, unknown>>> = [];
   for (const query of queries) results.push(await conn.executeQuery<Record<string, unknown>>(query));
   return results;
-}
-
-/**
- * A value as an SQL literal that PostgreSQL reads exactly as it reads the same value sent as a
- * parameter. node-postgres sends every parameter as text of unspecified type, which the server
- * types from the context — and an untyped quoted literal is typed by the very same rules. So each
- * value is written as that text (what pg's prepareValue makes of it), quoted; NULL as NULL.
- * undefined means: this value cannot be inlined (the caller then sends the statements one by one).
- */
-function inlineLiteral(value: unknown): string | undefined {
-  if (value === null || value === undefined) return 'NULL';
-  let text: string;
-  switch (typeof value) {
-    case 'string':
-      text = value;
-      break;
-    case 'number':
-    case 'bigint':
-    case 'boolean':
-      text = String(value);
-      break;
-    case 'object':
-      // text[] columns: pg's array literal {"a","b"} (elements quoted, \ and " escaped).
-      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) return undefined;
-      text = `{${(value as string[]).map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
-      break;
-    default:
-      return undefined;
-  }
-  // Most values (snapshots, forms: several KB each) have none of ' \ NUL: one scan, no copies.
-  // eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for
-  if (!/['\\\u0000]/.test(text)) return `'${text}'`;
-  // A NUL ends the protocol message's text: such a value travels as a parameter (and is refused there).
-  if (text.includes('\u0000')) return undefined;
-  // What pg.escapeLiteral writes (quotes doubled; with a backslash, the E'' form with backslashes
-  // doubled), with two regular-expression replaces instead of its character loop: these texts are
-  // whole snapshots and forms, several KB each.
-  const quoted = text.replace(/'/g, "''");
-  return text.includes('\\') ? ` E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`;
-}
-
-/**
- * Several parameterised statements as ONE simple-protocol query text, "s1;\ns2;…", their $n
- * placeholders replaced by inlined literals; undefined when that is not safe, and the caller sends
- * them one by one. Only statements without any quote or dollar-quote of their own are inlined (what
- * Kysely compiles: identifiers in double quotes, every value a placeholder), so a `$3` can only be
- * a placeholder.
- */
-export function pipelineStatements(queries: readonly CompiledQuery[]): string | undefined {
-  const parts: string[] = [];
-  for (const query of queries) {
-    if (query.sql.includes("'") || query.sql.includes('$$') || query.sql.includes(';')) return undefined;
-    const literals: string[] = [];
-    for (const value of query.parameters) {
-      const literal = inlineLiteral(value);
-      if (literal === undefined) return undefined;
-      literals.push(literal);
-    }
-    let unmatched = false;
-    parts.push(
-      query.sql.replace(/\$(\d+)/g, (_, n: string) => {
-        const literal = literals[Number(n) - 1];
-        if (literal === undefined) unmatched = true;
-        return literal ?? '';
-      }),
-    );
-    if (unmatched) return undefined;
-  }
-  return parts.join(';\n');
 }
 
 export interface SqliteOptions {
@@ -529,11 +461,26 @@ export interface PostgresOptions {
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
+ * What executeAll hands to the pool as a query text: not SQL, but the sign that the statements in
+ * the first parameter are to be pipelined (see preparingPool). No SQL text can start with it.
+ */
+const PIPELINE = '\u0000pipeline';
+
+/**
  * The pool Kysely gets: pg's, with every parameterised statement sent as a NAMED prepared
  * statement. PostgreSQL then parses and plans each distinct statement once per connection instead
  * of at every execution — the protocol runs the same few all day, and parsing was most of the
  * server's CPU. Names are a digest of the text; statements without parameters (BEGIN, COMMIT,
  * migration scripts with several commands) go as they are.
+ *
+ * The connections run in pg's pipeline mode, which writes each query to the socket at once instead
+ * of after the previous one's answer. Kysely awaits every statement before the next, so nothing
+ * changes for its own queries; executeAll (PIPELINE) sends a transaction's statements one after
+ * another without waiting, and the server answers them in order: one round trip for all of them,
+ * each a prepared statement with its values bound as parameters (pg's own encoding, no literals
+ * written by us). Each statement ends with its own Sync, so one that fails does not stop the server
+ * from reading the rest — inside the transaction they fail too (25P02, "current transaction is
+ * aborted"), a COMMIT among them rolls back, and the first failure is the one reported.
  */
 function preparingPool(pool: pg.Pool) {
   const names = new Map<string, string>();
@@ -545,15 +492,23 @@ function preparingPool(pool: pg.Pool) {
     }
     return name;
   };
+  const send = (client: pg.PoolClient, text: string, values: readonly unknown[]) =>
+    values.length > 0 ? client.query({ name: nameOf(text), text, values: values as unknown[] }) : client.query(text);
   return {
     async connect() {
       const client = await pool.connect();
       return {
         async query(text: string, values?: unknown[]) {
-          if (values && values.length > 0) return client.query({ name: nameOf(text), text, values });
-          const result = (await client.query(text)) as pg.QueryResult | pg.QueryResult[];
-          // Several statements in one text (executeAll): one result each, handed through as the rows.
-          return Array.isArray(result) ? { command: 'PIPELINE', rowCount: null, rows: result } : result;
+          if (text === PIPELINE) {
+            const statements = values![0] as readonly CompiledQuery[];
+            // All written before any answer is read; settled in order.
+            const sent = statements.map((q) => send(client, q.sql, q.parameters));
+            const settled = await Promise.allSettled(sent);
+            const failed = settled.find((r) => r.status === 'rejected');
+            if (failed) throw failed.reason;
+            return { command: 'PIPELINE', rowCount: null, rows: settled.map((r) => (r as PromiseFulfilledResult<pg.QueryResult>).value) };
+          }
+          return send(client, text, values ?? []);
         },
         release: (error?: Error | boolean) => client.release(error),
       };
@@ -574,7 +529,8 @@ export function openPostgres(options: PostgresOptions): Database {
     ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
   };
   const { Pool, Client } = loadPostgresDriver();
-  const pool = new Pool({ ...connection, max: options.poolSize ?? 10 });
+  // pipeline: see preparingPool. (The LISTEN connection and prepare()'s are plain clients.)
+  const pool = new Pool({ ...connection, max: options.poolSize ?? 10, pipeline: true } as pg.PoolConfig);
   pool.on('error', (error) => options.onPoolError?.(error));
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
   const instanceId = randomUUID();
@@ -615,14 +571,13 @@ export function openPostgres(options: PostgresOptions): Database {
       const statements = [...(begin ? [CompiledQuery.raw('BEGIN')] : []), ...queries, ...(commit ? [CompiledQuery.raw('COMMIT')] : [])];
       // From here on COMMIT is on its way too: the transaction must not send its own.
       if (commit) committedInline.add(conn);
-      const text = statements.length > 1 ? pipelineStatements(statements) : undefined;
       // From here on BEGIN is on its way: a failure must be rolled back (inTransaction sees it open).
       beginPending.delete(conn);
       const ours = (results: Array<QueryResult<Record<string, unknown>>>) => results.slice(begin ? 1 : 0, commit ? -1 : undefined);
-      if (text === undefined) return ours(await executeInTurn(conn, statements));
-      // ONE round trip for all of them. The server runs them in order inside the transaction; the
-      // first error aborts it and skips the rest (the caller rolls back).
-      const { rows } = await conn.executeQuery<pg.QueryResult>(CompiledQuery.raw(text));
+      if (statements.length === 1) return ours(await executeInTurn(conn, statements));
+      // ONE round trip for all of them (preparingPool). The server runs them in order inside the
+      // transaction; the first error aborts it and fails the rest (the caller rolls back).
+      const { rows } = await conn.executeQuery<pg.QueryResult>(CompiledQuery.raw(PIPELINE, [statements]));
       if (rows.length !== statements.length) throw new Error(`a pipeline of ${statements.length} statements returned ${rows.length} results`);
       const results = rows.map((r) => ({
         rows: r.rows as Array<Record<string, unknown>>,

@@ -1,15 +1,15 @@
-// executeAll on PostgreSQL sends several statements in ONE round trip, their parameters inlined as
-// literals (gateway/store/database.ts pipelineStatements). That is only sound if every value reads
-// back exactly as it does when sent as a parameter — so each tricky value is written both ways and
-// the rows compared — and if a failing statement still rolls everything back.
+// executeAll on PostgreSQL sends several statements in ONE round trip: pg's pipeline mode writes them
+// all before reading any answer, each a named prepared statement with its values bound as parameters
+// (gateway/store/database.ts preparingPool). So every value must read back exactly as when its
+// statement is sent alone — each tricky value is written both ways and the rows compared — the
+// answers must come back to the right statements, and a failing statement must still roll
+// everything back and be the failure reported (not the "transaction is aborted" of those after it).
 import { CompiledQuery, sql } from 'kysely';
 import pg from 'pg';
 import t from 'tap';
-import { openPostgres, pipelineStatements, type Database } from '../../gateway/store/database.ts';
+import { openPostgres, type Database } from '../../gateway/store/database.ts';
 import { createTestDatabase, getTestPostgres } from '../support/postgres.ts';
 
-// pg.Client.prototype.query, which every pooled connection's statements go through (the round-trip count below).
-const pgClientPrototype = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
 
 const server = await getTestPostgres();
 const testDatabase = await createTestDatabase(server.url);
@@ -58,21 +58,20 @@ function rowsFor(n: number): Array<Record<string, unknown>> {
   return rows.slice(0, n);
 }
 
-await t.test('every value reads back the same whether sent as a parameter or inlined', async (t) => {
+await t.test('every value reads back the same whether its statement went alone or in a pipeline', async (t) => {
   const rows = rowsFor(100);
-  const asParameters = rows.map((row, i) => insert('parameter', i, row));
-  const inlined = rows.map((row, i) => insert('inlined', i, row));
-  t.ok(pipelineStatements(inlined), 'these statements can be pipelined');
+  const alone = rows.map((row, i) => insert('alone', i, row));
+  const inPipeline = rows.map((row, i) => insert('pipelined', i, row));
   await database.transaction(async (conn) => {
-    // One at a time: a single statement goes as a parameterised (prepared) query.
-    for (const query of asParameters) await database.executeAll(conn, [query]);
-    const results = await database.executeAll(conn, inlined);
-    t.equal(results.length, inlined.length, 'one result per statement');
+    // One at a time: a single statement goes through Kysely as usual.
+    for (const query of alone) await database.executeAll(conn, [query]);
+    const results = await database.executeAll(conn, inPipeline);
+    t.equal(results.length, inPipeline.length, 'one result per statement');
     t.ok(results.every((r) => r.numAffectedRows === 1n), 'each insert reports its row');
   });
   const read = async (way: string) =>
     (await sql<Record<string, unknown>>`SELECT n, t, j, b, f, flag, at, list FROM samples WHERE way = ${way} ORDER BY n`.execute(database.db)).rows;
-  const [parameter, pipelined] = [await read('parameter'), await read('inlined')];
+  const [parameter, pipelined] = [await read('alone'), await read('pipelined')];
   t.equal(pipelined.length, rows.length);
   t.same(pipelined, parameter);
   // And the values are what was meant, not merely equally wrong both ways.
@@ -137,37 +136,52 @@ await t.test('BEGIN goes out with the first statements: work that throws after t
   t.same((await sql`SELECT count(*)::int AS c FROM samples WHERE way = 'deferred'`.execute(database.db)).rows, [{ c: 3 }]);
 });
 
-await t.test('what cannot be inlined safely travels as parameters, one statement at a time', async (t) => {
+await t.test('values no query text could hold are bound like any other; a NUL is refused and nothing is written', async (t) => {
   const withNul = insert('nul', 1, { t: 'before\u0000after' });
-  t.equal(pipelineStatements([withNul, insert('nul', 2, { t: 'x' })]), undefined, 'a NUL would end the query text');
-  t.equal(pipelineStatements([CompiledQuery.raw("SELECT 'literal'"), insert('q', 1, {})]), undefined, 'a statement with its own quote');
-  t.equal(pipelineStatements([CompiledQuery.raw('SELECT $1', [Buffer.from('x')]), insert('q', 1, {})]), undefined, 'a value with no text form here');
-  // The NUL is then refused by PostgreSQL exactly as a parameter would be, and nothing is written.
+  // PostgreSQL refuses the NUL exactly as it refuses it in a statement sent alone, and nothing is written.
   await t.rejects(
     database.transaction((conn) => database.executeAll(conn, [insert('nul', 0, { t: 'fine' }), withNul])),
     { code: '22021' },
   );
   t.same((await sql`SELECT count(*)::int AS c FROM samples WHERE way = 'nul'`.execute(database.db)).rows, [{ c: 0 }]);
-  // The same when BEGIN was to go out with these statements: it went out one by one with them, and
-  // the failure is rolled back (the one pooled connection is clean for the next transaction).
+  // The same when BEGIN went out with these statements: the failure is rolled back, and the one
+  // pooled connection is clean for the next transaction.
   await t.rejects(
     database.transaction((conn) => database.executeAll(conn, [insert('nul', 0, { t: 'fine' }), withNul]), { beginWithFirstStatements: true }),
     { code: '22021' },
   );
   t.same((await sql`SELECT count(*)::int AS c FROM samples WHERE way = 'nul'`.execute(database.db)).rows, [{ c: 0 }]);
   t.equal(await database.transaction(async (conn) => (await database.executeAll(conn, [insert('nul', 9, { t: 'ok' })])).length), 1);
+  // Statements with quotes, dollar signs and semicolons of their own, and bytes as a value.
+  const results = await database.transaction((conn) =>
+    database.executeAll(conn, [CompiledQuery.raw("SELECT 'it''s; $1 $$' AS v"), CompiledQuery.raw('SELECT length($1::bytea) AS n', [Buffer.from([0, 1, 2])])]),
+  );
+  t.same(results[0]!.rows, [{ v: "it's; $1 $$" }]);
+  t.same(results[1]!.rows, [{ n: 3 }]);
 });
 
 await t.test('COMMIT goes out with the last statements: one round trip, committed, and a failure still rolls back', async (t) => {
-  // Count what reaches the server: every query on the pool's one connection.
-  const sent: string[] = [];
-  const realQuery = pgClientPrototype.query;
-  pgClientPrototype.query = function (this: unknown, ...args: unknown[]) {
-    const first = args[0];
-    sent.push(typeof first === 'string' ? first : String((first as { text?: unknown }).text));
-    return (realQuery as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof realQuery;
-  t.teardown(() => void (pgClientPrototype.query = realQuery));
+  // What goes over the wire and when the server's answers come back, at the protocol level: a
+  // statement is sent when its last message is (Query for a simple statement, Sync for a prepared
+  // one), answered at ReadyForQuery. A round trip is a run of sends before the next answer. (Without
+  // pg's pipeline mode every statement would wait for the previous answer: one round trip each.)
+  const trace: string[] = [];
+  const connection = (pg as unknown as { Connection: { prototype: Record<string, (...args: unknown[]) => unknown> } }).Connection.prototype;
+  const { query: realSimpleQuery, sync: realSync, emit: realEmit } = connection;
+  connection.query = function (this: unknown, ...args: unknown[]) {
+    trace.push(`send ${String(args[0]).slice(0, 30)}`);
+    return realSimpleQuery!.apply(this, args);
+  };
+  connection.sync = function (this: unknown, ...args: unknown[]) {
+    trace.push('send prepared');
+    return realSync!.apply(this, args);
+  };
+  connection.emit = function (this: unknown, ...args: unknown[]) {
+    if (args[0] === 'readyForQuery') trace.push('answer');
+    return realEmit!.apply(this, args);
+  };
+  t.teardown(() => Object.assign(connection, { query: realSimpleQuery, sync: realSync, emit: realEmit }));
+  const roundTrips = () => trace.filter((e, i) => e.startsWith('send') && (i === 0 || trace[i - 1] === 'answer')).length;
 
   const returned = await database.transaction(
     async (conn) => {
@@ -180,21 +194,34 @@ await t.test('COMMIT goes out with the last statements: one round trip, committe
     { beginWithFirstStatements: true },
   );
   t.equal(returned, 'done');
-  t.equal(sent.length, 2, `two round trips for the whole transaction (BEGIN + read, writes + COMMIT): ${JSON.stringify(sent.map((q) => q.slice(0, 40)))}`);
-  t.match(sent[1], /COMMIT$/, 'COMMIT was the end of the second');
+  t.equal(roundTrips(), 2, `two round trips for the whole transaction (BEGIN + read, writes + COMMIT): ${JSON.stringify(trace)}`);
+  t.equal(trace.filter((e) => e.startsWith('send')).length, 5, 'BEGIN, the read, two inserts, COMMIT');
+  t.match(trace.filter((e) => e.startsWith('send')).at(-1), /^send COMMIT/, 'COMMIT was the last');
+  t.equal(trace.filter((e) => e === 'answer').length, 5, 'and each statement was answered');
   t.same((await sql`SELECT count(*)::int AS c FROM samples WHERE way = 'inline-commit'`.execute(database.db)).rows, [{ c: 2 }], 'committed');
 
-  // A failing statement: the server skips the rest, COMMIT included; the transaction is rolled back.
+  // A failing statement: those after it fail inside the aborted transaction and the COMMIT rolls
+  // back; the failure reported is the first one (23505), not theirs (25P02).
   await t.rejects(
     database.transaction(
-      (conn) => database.executeAll(conn, [insert('inline-commit', 3, { t: 'c' }), insert('inline-commit', 1, { t: 'duplicate key' })], { thenCommit: true }),
+      (conn) =>
+        database.executeAll(conn, [insert('inline-commit', 3, { t: 'c' }), insert('inline-commit', 1, { t: 'duplicate key' }), insert('inline-commit', 6, { t: 'after' })], {
+          thenCommit: true,
+        }),
       { beginWithFirstStatements: true },
     ),
     { code: '23505' },
   );
   t.same((await sql`SELECT count(*)::int AS c FROM samples WHERE way = 'inline-commit'`.execute(database.db)).rows, [{ c: 2 }], 'nothing of the failed one');
-  // Statements that cannot be inlined go one by one, COMMIT last; the pooled connection is clean after.
-  await database.transaction((conn) => database.executeAll(conn, [insert('inline-commit', 4, { t: "it's" }), CompiledQuery.raw("SELECT 'own quote'")], { thenCommit: true }));
-  t.same((await sql`SELECT count(*)::int AS c FROM samples WHERE way = 'inline-commit'`.execute(database.db)).rows, [{ c: 3 }]);
   t.equal(await database.transaction(async (conn) => (await database.executeAll(conn, [insert('inline-commit', 5, { t: 'ok' })])).length), 1, 'the next transaction works');
+});
+
+await t.test('pipelined statements are prepared once per connection and then only bound', async (t) => {
+  const statement = (n: number) => insert('prepared', n, { t: 'x' });
+  for (let round = 0; round < 3; round++) {
+    await database.transaction((conn) => database.executeAll(conn, [statement(2 * round), statement(2 * round + 1)]));
+  }
+  const prepared = await sql<{ c: number }>`SELECT count(*)::int AS c FROM pg_prepared_statements WHERE statement = ${statement(0).sql}`.execute(database.db);
+  t.same(prepared.rows, [{ c: 1 }], 'one prepared statement on the connection for the six executions');
+  t.same((await sql`SELECT count(*)::int AS c FROM samples WHERE way = 'prepared'`.execute(database.db)).rows, [{ c: 6 }]);
 });
