@@ -468,9 +468,9 @@ const PIPELINE = '\u0000pipeline';
 
 /**
  * The pool Kysely gets: pg's, with every parameterised statement sent as a NAMED prepared
- * statement. PostgreSQL then parses and plans each distinct statement once per connection instead
- * of at every execution — the protocol runs the same few all day, and parsing was most of the
- * server's CPU. Names are a digest of the text; statements without parameters (BEGIN, COMMIT,
+ * statement. PostgreSQL then parses each distinct statement once per connection instead of at
+ * every execution (and plans it once, when it settles on a generic plan) — the protocol runs the
+ * same few all day. Names are a digest of the text; statements without parameters (BEGIN, COMMIT,
  * migration scripts with several commands) go as they are.
  *
  * The connections run in pg's pipeline mode, which writes each query to the socket at once instead
