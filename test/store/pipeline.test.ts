@@ -71,9 +71,9 @@ await t.test('every value reads back the same whether its statement went alone o
   });
   const read = async (way: string) =>
     (await sql<Record<string, unknown>>`SELECT n, t, j, b, f, flag, at, list FROM samples WHERE way = ${way} ORDER BY n`.execute(database.db)).rows;
-  const [parameter, pipelined] = [await read('alone'), await read('pipelined')];
+  const [sentAlone, pipelined] = [await read('alone'), await read('pipelined')];
   t.equal(pipelined.length, rows.length);
-  t.same(pipelined, parameter);
+  t.same(pipelined, sentAlone);
   // And the values are what was meant, not merely equally wrong both ways.
   t.equal(pipelined[3]!.t, 'back\\slash');
   t.equal(pipelined[7]!.t, '; DROP TABLE samples; --');
